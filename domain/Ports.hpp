@@ -1,0 +1,110 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/OperationLog.hpp"
+#include "domain/User.hpp"
+
+namespace mofang::domain {
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    virtual Millis now() const = 0;
+};
+
+// Password hashing (argon2id), random tokens and digests.
+class Crypto {
+public:
+    virtual ~Crypto() = default;
+    virtual std::string hashPassword(std::string_view password) const = 0;
+    virtual bool verifyPassword(std::string_view hash, std::string_view password) const = 0;
+    // `bytes` random bytes, base64url-encoded.
+    virtual std::string randomToken(std::size_t bytes) const = 0;
+    virtual std::string sha256Hex(std::string_view data) const = 0;
+};
+
+struct SessionRecord {
+    std::string tokenHash;  // SHA-256 of the bearer token; the token itself is never stored
+    std::string csrfToken;
+    UserId userId = 0;
+    Millis createdAt = 0;
+    Millis expiresAt = 0;
+    std::string ip;
+    std::string userAgent;
+};
+
+struct ActiveSession {
+    SessionRecord session;
+    User user;
+};
+
+class UserRepository {
+public:
+    virtual ~UserRepository() = default;
+    virtual std::optional<User> findById(UserId id) = 0;
+    // By username or email, case-insensitively.
+    virtual std::optional<User> findByLogin(std::string_view login) = 0;
+    virtual bool usernameTaken(std::string_view username) = 0;
+    virtual bool emailTaken(std::string_view email, UserId exceptId) = 0;
+    virtual UserId insert(const User& user) = 0;
+    virtual void update(const User& user) = 0;
+    // Ordered by id ascending, ids greater than `afterId`.
+    virtual std::vector<User> list(std::optional<UserId> afterId, int limit) = 0;
+    virtual int countActiveAdmins() = 0;
+};
+
+class SessionRepository {
+public:
+    virtual ~SessionRepository() = default;
+    virtual void insert(const SessionRecord& session) = 0;
+    // The unexpired session with this token hash, joined with its user.
+    virtual std::optional<ActiveSession> findActive(std::string_view tokenHash, Millis now) = 0;
+    virtual void remove(std::string_view tokenHash) = 0;
+    // Removes every session of the user, but the one with `keepTokenHash` when given.
+    virtual void removeAllOfUser(UserId userId, std::optional<std::string> keepTokenHash) = 0;
+    virtual void removeExpired(Millis now) = 0;
+};
+
+class LoginFailureRepository {
+public:
+    virtual ~LoginFailureRepository() = default;
+    virtual void record(std::string_view loginKey, Millis at) = 0;
+    // Failure times at or after `since`, ascending.
+    virtual std::vector<Millis> since(std::string_view loginKey, Millis since) = 0;
+    virtual void clear(std::string_view loginKey) = 0;
+};
+
+class OperationLogRepository {
+public:
+    virtual ~OperationLogRepository() = default;
+    virtual void append(const OperationLogEntry& entry) = 0;
+    // Newest first.
+    virtual std::vector<OperationLogEntry> list(const OperationLogQuery& query) = 0;
+};
+
+// The repositories of one database session.
+class Repositories {
+public:
+    virtual ~Repositories() = default;
+    virtual UserRepository& users() = 0;
+    virtual SessionRepository& sessions() = 0;
+    virtual LoginFailureRepository& loginFailures() = 0;
+    virtual OperationLogRepository& operationLogs() = 0;
+};
+
+// Units of work. `transact` runs `work` in one transaction: all of it is committed or none
+// (an operation-log write that fails rolls back the change it records). `read` runs without one.
+// Both translate database failures into domain errors (unavailable → 503, duplicate → 409).
+class Store {
+public:
+    virtual ~Store() = default;
+    virtual void transact(const std::function<void(Repositories&)>& work) = 0;
+    virtual void read(const std::function<void(Repositories&)>& work) = 0;
+};
+
+}  // namespace mofang::domain

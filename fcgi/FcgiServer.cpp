@@ -1,0 +1,203 @@
+#include "fcgi/FcgiServer.hpp"
+
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "fcgi/Log.hpp"
+
+namespace mofang::fcgi {
+namespace {
+
+// Shared between the worker threads and the signal thread of the one server in the process.
+std::atomic<bool> gStopping{false};
+
+extern "C" void onWakeSignal(int) {}  // only interrupts accept(); the flag says why
+
+bool isListeningSocket(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) return false;
+    int accepting = 0;
+    socklen_t len = sizeof accepting;
+    return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 && accepting;
+}
+
+bool writeAll(FCGX_Stream* out, const char* data, std::size_t size) {
+    while (size > 0) {
+        const int chunk = static_cast<int>(std::min<std::size_t>(size, 1 << 20));
+        if (FCGX_PutStr(data, chunk, out) != chunk) return false;
+        data += chunk;
+        size -= static_cast<std::size_t>(chunk);
+    }
+    return true;
+}
+
+}  // namespace
+
+FcgiServer::FcgiServer(ServerOptions options, Dispatcher& dispatcher)
+    : options_(std::move(options)), dispatcher_(dispatcher) {}
+
+FcgiServer::~FcgiServer() { removeSocketFile(); }
+
+void FcgiServer::removeSocketFile() {
+    if (!socketPath_.empty()) {
+        struct stat st {};
+        // Another instance may have replaced the file since (restart race): leave theirs alone.
+        if (::stat(socketPath_.c_str(), &st) == 0 && st.st_dev == socketDev_ && st.st_ino == socketIno_)
+            ::unlink(socketPath_.c_str());
+        socketPath_.clear();
+    }
+}
+
+void FcgiServer::open() {
+    if (FCGX_Init() != 0) throw std::runtime_error("FCGX_Init failed");
+    if (options_.listen.empty()) {
+        const char* fds = std::getenv("LISTEN_FDS");
+        const char* pid = std::getenv("LISTEN_PID");
+        if (fds && std::atoi(fds) >= 1 && (!pid || std::atol(pid) == static_cast<long>(::getpid()))) {
+            listenFd_ = 3;  // SD_LISTEN_FDS_START
+        } else if (isListeningSocket(0)) {
+            listenFd_ = 0;  // StandardInput=socket
+        } else {
+            throw std::runtime_error("no --listen given and no socket inherited (LISTEN_FDS or fd 0)");
+        }
+        if (!isListeningSocket(listenFd_))
+            throw std::runtime_error("inherited fd " + std::to_string(listenFd_) + " is not a listening socket");
+        return;
+    }
+    if (options_.listen.rfind("unix:", 0) == 0) {
+        socketPath_ = options_.listen.substr(5);
+        ::unlink(socketPath_.c_str());
+        listenFd_ = FCGX_OpenSocket(socketPath_.c_str(), 1024);
+        if (listenFd_ < 0) {
+            const std::string path = socketPath_;
+            socketPath_.clear();
+            throw std::runtime_error("cannot listen on unix:" + path + ": " + std::strerror(errno));
+        }
+        ::chmod(socketPath_.c_str(), options_.socketMode);
+        struct stat st {};
+        if (::stat(socketPath_.c_str(), &st) == 0) {
+            socketDev_ = st.st_dev;
+            socketIno_ = st.st_ino;
+        }
+        return;
+    }
+    listenFd_ = FCGX_OpenSocket(options_.listen.c_str(), 1024);
+    if (listenFd_ < 0) throw std::runtime_error("cannot listen on " + options_.listen + ": " + std::strerror(errno));
+}
+
+void FcgiServer::workerLoop(int) {
+    FCGX_Request request;
+    FCGX_InitRequest(&request, listenFd_, FCGI_FAIL_ACCEPT_ON_INTR);
+    sigset_t wake;
+    sigemptyset(&wake);
+    sigaddset(&wake, SIGUSR1);
+    std::map<std::string, std::string> params;
+    while (!gStopping.load()) {
+        // SIGUSR1 may interrupt accept() only; requests in progress never see it.
+        pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+        const int rc = gStopping.load() ? -1 : FCGX_Accept_r(&request);
+        pthread_sigmask(SIG_BLOCK, &wake, nullptr);
+        if (rc < 0) break;
+        params.clear();
+        for (char** env = request.envp; env && *env; ++env) {
+            const char* eq = std::strchr(*env, '=');
+            if (eq) params.emplace(std::string(static_cast<const char*>(*env), eq), std::string(eq + 1));
+        }
+        const bool headOnly = params["REQUEST_METHOD"] == "HEAD";
+        FCGX_Stream* in = request.in;
+        Response response = dispatcher_.handle(std::move(params), [in](char* buf, std::size_t size) -> std::size_t {
+            const int n = FCGX_GetStr(buf, static_cast<int>(std::min<std::size_t>(size, 1 << 30)), in);
+            return n > 0 ? static_cast<std::size_t>(n) : 0;
+        });
+        params = {};
+        std::string head = "Status: " + std::to_string(response.status) + " " +
+                           std::string(reasonPhrase(response.status)) + "\r\n";
+        for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+        if (response.status != 204 && response.status != 304)
+            head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+        head += "\r\n";
+        if (!writeAll(request.out, head.data(), head.size()) ||
+            (!headOnly && !writeAll(request.out, response.body.data(), response.body.size())))
+            Log::write(LogLevel::Debug, "client_gone", {{"status", std::to_string(response.status)}});
+        FCGX_Finish_r(&request);
+    }
+    FCGX_Free(&request, 0);
+}
+
+int FcgiServer::run() {
+    // Stop signals go to one thread that waits for them; SIGUSR1 is used to wake accept().
+    ::signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa {};
+    sa.sa_handler = onWakeSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: accept() must return EINTR
+    ::sigaction(SIGUSR1, &sa, nullptr);
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+    std::mutex mutex;
+    std::condition_variable allDone;
+    int running = options_.threads;
+    std::vector<std::thread> workers;
+    std::vector<pthread_t> handles;
+    for (int i = 0; i < options_.threads; ++i) {
+        workers.emplace_back([this, i, &mutex, &allDone, &running] {
+            workerLoop(i);
+            std::lock_guard<std::mutex> lock(mutex);
+            if (--running == 0) allDone.notify_all();
+        });
+        handles.push_back(workers.back().native_handle());
+    }
+    Log::info("serving", {{"listen", options_.listen.empty() ? "inherited fd " + std::to_string(listenFd_) : options_.listen},
+                          {"threads", std::to_string(options_.threads)}});
+
+    sigset_t waitFor;
+    sigemptyset(&waitFor);
+    sigaddset(&waitFor, SIGTERM);
+    sigaddset(&waitFor, SIGINT);
+    int sig = 0;
+    sigwait(&waitFor, &sig);
+    Log::info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                           {"deadline_ms", std::to_string(options_.shutdownTimeoutMs)}});
+    gStopping = true;
+    FCGX_ShutdownPending();
+
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdownTimeoutMs);
+    std::unique_lock<std::mutex> lock(mutex);
+    while (running > 0 && std::chrono::steady_clock::now() < deadline) {
+        // Threads idle in accept() wake on SIGUSR1; repeat in case one was between its check and accept().
+        for (auto h : handles) pthread_kill(h, SIGUSR1);
+        allDone.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    const bool drained = running == 0;
+    lock.unlock();
+    if (!drained) {
+        Log::warn("shutdown_deadline", {{"still_running", std::to_string(running)}});
+        removeSocketFile();  // before leaving the stuck threads behind
+        std::_Exit(0);
+    }
+    for (auto& t : workers) t.join();
+    if (!socketPath_.empty()) ::close(listenFd_);
+    removeSocketFile();
+    Log::info("stopped");
+    return 0;
+}
+
+}  // namespace mofang::fcgi

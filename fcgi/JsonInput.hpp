@@ -1,0 +1,32 @@
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fcgi/Http.hpp"
+
+namespace mofang::fcgi {
+
+// A JSON request body as a typed object: a wrong type is a 422 naming the field, never a 500.
+class JsonInput final {
+public:
+    // Checks Content-Type (415), size (413), UTF-8 and syntax (400), and that it is an object (400).
+    static JsonInput fromRequest(Request& request, std::size_t maxBytes);
+    static JsonInput parse(const std::string& text);
+
+    bool has(const std::string& field) const;
+    // Absent or null → nullopt; present with another type → 422.
+    std::optional<std::string> optString(const std::string& field) const;
+    std::string requireString(const std::string& field) const;
+    std::optional<std::vector<std::string>> optStringArray(const std::string& field) const;
+    std::optional<std::int64_t> optInt(const std::string& field) const;
+
+private:
+    explicit JsonInput(Poco::JSON::Object::Ptr object) : object_(std::move(object)) {}
+    Poco::JSON::Object::Ptr object_;
+};
+
+}  // namespace mofang::fcgi

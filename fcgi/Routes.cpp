@@ -1,0 +1,17 @@
+#include "fcgi/Routes.hpp"
+
+#include "fcgi/routes/AuthRoutes.hpp"
+#include "fcgi/routes/OperationLogRoutes.hpp"
+#include "fcgi/routes/SystemRoutes.hpp"
+#include "fcgi/routes/UserRoutes.hpp"
+
+namespace mofang::fcgi {
+
+void addAllRoutes(Router& router, RouteContext& ctx) {
+    addSystemRoutes(router, ctx);
+    addAuthRoutes(router, ctx);
+    addUserRoutes(router, ctx);
+    addOperationLogRoutes(router, ctx);
+}
+
+}  // namespace mofang::fcgi

@@ -1,0 +1,36 @@
+#include "fcgi/Services.hpp"
+
+#include "fcgi/Log.hpp"
+#include "persistence/Migrations.hpp"
+
+namespace mofang::fcgi {
+namespace {
+
+domain::AuthPolicy policyFrom(const domain::AppConfig& c) {
+    domain::AuthPolicy p;
+    p.sessionTtl = static_cast<domain::Millis>(c.sessionTtlHours) * 3600 * 1000;
+    return p;
+}
+
+}  // namespace
+
+Services::Services(domain::AppConfig cfg)
+    : config(std::move(cfg)),
+      db(config.db, config.dbPoolSize),
+      store(db),
+      auth(store, crypto, clock, policyFrom(config)),
+      users(store, crypto, clock),
+      operationLogs(store) {}
+
+void Services::prepareDatabase() {
+    if (config.autoMigrate) {
+        const auto report = persistence::migrate(db);
+        for (const auto& m : report.applied) Log::info("migration_applied", {{"migration", m}});
+    } else if (persistence::currentSchemaVersion(db) < persistence::latestSchemaVersion()) {
+        Log::warn("schema_outdated", {{"hint", "run mofangctl migrate"}});
+    }
+    if (config.adminPassword && users.ensureAdmin(*config.adminPassword))
+        Log::info("admin_bootstrapped", {{"username", "admin"}});
+}
+
+}  // namespace mofang::fcgi

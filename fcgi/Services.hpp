@@ -1,0 +1,33 @@
+#pragma once
+
+#include <memory>
+
+#include "domain/AuthService.hpp"
+#include "domain/Config.hpp"
+#include "domain/UserService.hpp"
+#include "persistence/Database.hpp"
+#include "persistence/SodiumCrypto.hpp"
+#include "persistence/SqlRepositories.hpp"
+
+namespace mofang::fcgi {
+
+// The composition root's product: every long-lived object, built once from the config and
+// shared by all request threads. Only main() files build one.
+class Services final {
+public:
+    explicit Services(domain::AppConfig config);
+
+    // Migrations when db.auto_migrate, then the admin bootstrap when admin.password is set.
+    void prepareDatabase();
+
+    const domain::AppConfig config;
+    persistence::SystemClock clock;
+    persistence::SodiumCrypto crypto;
+    persistence::Database db;
+    persistence::SqlStore store;
+    domain::AuthService auth;
+    domain::UserService users;
+    domain::OperationLogService operationLogs;
+};
+
+}  // namespace mofang::fcgi

@@ -1,0 +1,76 @@
+#include "fcgi/routes/UserRoutes.hpp"
+
+#include "domain/Json.hpp"
+#include "domain/Paging.hpp"
+
+namespace mofang::fcgi {
+namespace dom = mofang::domain;
+
+namespace {
+
+constexpr const char* kCursorTag = "users";
+
+std::optional<std::string_view> view(const std::optional<std::string>& s) {
+    return s ? std::optional<std::string_view>(*s) : std::nullopt;
+}
+
+}  // namespace
+
+void addUserRoutes(Router& router, RouteContext& ctx) {
+    router.add("GET", "/api/v1/users", [&ctx](Request& req) {
+        const auto caller = ctx.authenticate(req);
+        const int limit = dom::parsePageLimit(view(req.query("limit")));
+        std::optional<dom::UserId> after;
+        if (auto c = req.query("cursor")) after = dom::decodeIdCursor(kCursorTag, *c);
+        // One extra row tells whether another page exists.
+        auto users = ctx.services.users.list(caller.principal(), after, limit + 1);
+        const bool more = static_cast<int>(users.size()) > limit;
+        if (more) users.resize(static_cast<std::size_t>(limit));
+        dom::JsonWriter w;
+        w.beginObject().key("items").beginArray();
+        for (const auto& u : users) w.raw(dom::userJson(u));
+        w.endArray().key("nextCursor");
+        if (more) w.value(dom::encodeIdCursor(kCursorTag, users.back().id));
+        else w.null();
+        w.endObject();
+        return Response::json(200, w.take());
+    });
+
+    router.add("POST", "/api/v1/users", [&ctx](Request& req) {
+        const auto caller = ctx.authenticate(req);
+        caller.principal().require(dom::perm::kUserManage);
+        const auto body = ctx.json(req);
+        dom::NewUser input;
+        input.username = body.optString("username").value_or("");
+        input.email = body.optString("email").value_or("");
+        input.password = body.optString("password").value_or("");
+        input.role = body.optString("role").value_or("");
+        input.permissions = body.optStringArray("permissions").value_or(std::vector<std::string>{});
+        input.status = body.optString("status").value_or("active");
+        const auto user = ctx.services.users.create(caller.principal(), input, ctx.audit(req, &caller));
+        return Response::json(201, dom::userJson(user));
+    });
+
+    router.add("GET", "/api/v1/users/{id}", [&ctx](Request& req) {
+        const auto caller = ctx.authenticate(req);
+        caller.principal().require(dom::perm::kUserManage);
+        return Response::json(200, dom::userJson(ctx.services.users.get(caller.principal(), RouteContext::pathId(req))));
+    });
+
+    router.add("PATCH", "/api/v1/users/{id}", [&ctx](Request& req) {
+        const auto caller = ctx.authenticate(req);
+        caller.principal().require(dom::perm::kUserManage);
+        const auto id = RouteContext::pathId(req);
+        const auto body = ctx.json(req);
+        dom::UserPatch patch;
+        patch.email = body.optString("email");
+        patch.role = body.optString("role");
+        patch.permissions = body.optStringArray("permissions");
+        patch.status = body.optString("status");
+        patch.password = body.optString("password");
+        const auto user = ctx.services.users.update(caller.principal(), id, patch, ctx.audit(req, &caller));
+        return Response::json(200, dom::userJson(user));
+    });
+}
+
+}  // namespace mofang::fcgi

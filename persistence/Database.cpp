@@ -1,0 +1,227 @@
+#include "persistence/Database.hpp"
+
+#include <Poco/Data/MySQL/Connector.h>
+#include <Poco/Data/MySQL/MySQLException.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/DataException.h>
+#include <Poco/URI.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <stdexcept>
+
+#include "domain/Errors.hpp"
+
+namespace mofang::persistence {
+namespace {
+
+using Poco::Data::Session;
+
+void registerConnectors() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Poco::Data::MySQL::Connector::registerConnector();
+        Poco::Data::SQLite::Connector::registerConnector();
+    });
+}
+
+// SQLite connections need their pragmas on every new session of the pool.
+class DialectSessionPool final : public Poco::Data::SessionPool {
+public:
+    DialectSessionPool(const DatabaseTarget& target, int poolSize)
+        : Poco::Data::SessionPool(target.connector, target.connectionString, 1, poolSize, 60),
+          dialect_(target.dialect) {}
+
+protected:
+    void customizeSession(Session& session) override {
+        if (dialect_ == Dialect::SQLite) {
+            executeSql(session, "PRAGMA busy_timeout = 10000");
+            executeSql(session, "PRAGMA journal_mode = WAL");
+            executeSql(session, "PRAGMA synchronous = NORMAL");
+            executeSql(session, "PRAGMA foreign_keys = ON");
+        }
+    }
+
+private:
+    Dialect dialect_;
+};
+
+enum class Failure { ConnectionLost, Duplicate, Busy, Other };
+
+Failure classify(const Poco::Exception& e) {
+    if (dynamic_cast<const Poco::Data::SessionPoolExhaustedException*>(&e)) return Failure::Busy;
+    if (dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e)) return Failure::ConnectionLost;
+    if (const auto* my = dynamic_cast<const Poco::Data::MySQL::MySQLException*>(&e)) {
+        switch (my->code()) {
+            case 1062: return Failure::Duplicate;
+            case 1205:  // lock wait timeout
+            case 1213:  // deadlock
+                return Failure::Busy;
+            case 1243:  // unknown prepared statement handler (after a reconnect)
+            case 2002: case 2003: case 2005: case 2006: case 2013: case 2055:
+                return Failure::ConnectionLost;
+            default: break;
+        }
+        // Poco reports some connection failures with code 0 and the client's text.
+        const std::string text = my->displayText();
+        if (text.find("gone away") != std::string::npos || text.find("Lost connection") != std::string::npos ||
+            text.find("Can't connect") != std::string::npos || text.find("Unknown prepared statement") != std::string::npos)
+            return Failure::ConnectionLost;
+        return Failure::Other;
+    }
+    if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e)) {
+        const std::string text = e.displayText();
+        return text.find("UNIQUE") != std::string::npos ? Failure::Duplicate : Failure::Other;
+    }
+    if (dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) ||
+        dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e))
+        return Failure::Busy;
+    if (dynamic_cast<const Poco::Data::SQLite::CantOpenDBFileException*>(&e) ||
+        dynamic_cast<const Poco::Data::SQLite::IOErrorException*>(&e))
+        return Failure::ConnectionLost;
+    if (dynamic_cast<const Poco::Data::ConnectionFailedException*>(&e) ||
+        dynamic_cast<const Poco::Data::NotConnectedException*>(&e) ||
+        dynamic_cast<const Poco::Data::SessionUnavailableException*>(&e))
+        return Failure::ConnectionLost;
+    return Failure::Other;
+}
+
+void logDbEvent(const char* event, const Poco::Exception& e) {
+    std::cerr << "level=warn event=" << event << " error=\"" << e.displayText() << "\"\n";
+}
+
+}  // namespace
+
+void executeSql(Session& session, const std::string& sql) {
+    Poco::Data::Statement stmt(session);
+    stmt << sql;
+    stmt.execute();
+}
+
+DatabaseTarget parseDatabaseUri(const std::string& uri) {
+    DatabaseTarget t;
+    if (uri.rfind("sqlite:", 0) == 0) {
+        std::string path = uri.substr(7);
+        if (path.rfind("//", 0) == 0) path = path.substr(2);
+        if (path.empty()) throw std::invalid_argument("sqlite: URI needs a file path");
+        t.dialect = Dialect::SQLite;
+        t.connector = "SQLite";
+        t.connectionString = path;
+        t.describe = "sqlite:" + path;
+        return t;
+    }
+    if (uri.rfind("mysql://", 0) != 0) throw std::invalid_argument("database URI must start with sqlite: or mysql://");
+    Poco::URI parsed;
+    try {
+        parsed = Poco::URI(uri);
+    } catch (const Poco::Exception& e) {
+        throw std::invalid_argument("malformed mysql:// URI: " + e.displayText());
+    }
+    std::string user = "root", password;
+    // Already percent-decoded; a user name cannot hold ':', so the first one ends it.
+    const std::string userInfo = parsed.getUserInfo();
+    if (!userInfo.empty()) {
+        const auto colon = userInfo.find(':');
+        user = userInfo.substr(0, colon);
+        if (colon != std::string::npos) password = userInfo.substr(colon + 1);
+    }
+    std::string dbName = parsed.getPath();
+    if (!dbName.empty() && dbName.front() == '/') dbName.erase(0, 1);
+    if (dbName.empty() || dbName.find('/') != std::string::npos)
+        throw std::invalid_argument("mysql:// URI needs a database name: mysql://user:pass@host:3306/mofang");
+    for (const auto& [key, value] : parsed.getQueryParameters()) {
+        if (key == "socket")
+            t.unixSocket = value;
+        else
+            throw std::invalid_argument("unknown mysql:// URI parameter '" + key + "' (known: socket)");
+    }
+    for (const std::string* part : {&user, &password, &dbName})
+        if (part->find(';') != std::string::npos)
+            throw std::invalid_argument("';' is not supported in mysql:// user, password or database");
+    std::string host = parsed.getHost();
+    if (!t.unixSocket.empty() || host.empty()) host = "localhost";  // libmysql: localhost = unix socket
+    const unsigned port = parsed.getPort() ? parsed.getPort() : 3306;
+    t.dialect = Dialect::MySQL;
+    t.connector = "MySQL";
+    t.connectionString = "host=" + host + ";port=" + std::to_string(port) + ";user=" + user + ";password=" + password +
+                         ";db=" + dbName + ";compress=false;auto-reconnect=true;secure-auth=true;character-set=utf8mb4";
+    t.describe = "mysql://" + user + "@" + host + ":" + std::to_string(port) + "/" + dbName +
+                 (t.unixSocket.empty() ? "" : "?socket=" + t.unixSocket);
+    return t;
+}
+
+Database::Database(const std::string& uri, int poolSize) : target_(parseDatabaseUri(uri)) {
+    registerConnectors();
+    // The connection string has no socket key; libmysqlclient reads the socket path from here.
+    if (!target_.unixSocket.empty()) ::setenv("MYSQL_UNIX_PORT", target_.unixSocket.c_str(), 1);
+    pool_ = std::make_unique<DialectSessionPool>(target_, poolSize);
+}
+
+Database::~Database() {
+    try {
+        pool_->shutdown();
+    } catch (...) {
+    }
+}
+
+void Database::transact(const std::function<void(Session&)>& work) { execute(true, work); }
+void Database::run(const std::function<void(Session&)>& work) { execute(false, work); }
+
+void Database::execute(bool transactional, const std::function<void(Session&)>& work) {
+    const bool sqlite = target_.dialect == Dialect::SQLite;
+    for (int attempt = 0;; ++attempt) {
+        try {
+            Session session = pool_->get();
+            if (!transactional) {
+                work(session);
+                return;
+            }
+            // Explicit SQL instead of Session::begin(): Poco's MySQL begin() leaves autocommit off
+            // after commit, and SQLite needs IMMEDIATE to avoid lock-upgrade deadlocks.
+            executeSql(session, sqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+            try {
+                work(session);
+                executeSql(session, "COMMIT");
+            } catch (...) {
+                try {
+                    executeSql(session, "ROLLBACK");
+                } catch (...) {
+                    // The connection is gone; the server has rolled back already.
+                }
+                throw;
+            }
+            return;
+        } catch (const domain::DomainError&) {
+            throw;
+        } catch (const Poco::Exception& e) {
+            switch (classify(e)) {
+                case Failure::Duplicate:
+                    throw domain::conflict("a record with the same unique value exists");
+                case Failure::ConnectionLost:
+                case Failure::Busy:
+                    if (attempt == 0) {
+                        logDbEvent("db_retry", e);
+                        continue;
+                    }
+                    logDbEvent("db_unavailable", e);
+                    throw domain::unavailable("database unavailable", 5);
+                case Failure::Other:
+                    throw;
+            }
+        }
+    }
+}
+
+void Database::ping() {
+    run([](Session& s) {
+        int one = 0;
+        s << "SELECT 1", Poco::Data::Keywords::into(one), Poco::Data::Keywords::now;
+    });
+}
+
+int Database::sessionsInUse() const { return pool_->used(); }
+int Database::poolCapacity() const { return pool_->capacity(); }
+
+}  // namespace mofang::persistence

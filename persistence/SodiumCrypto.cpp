@@ -1,0 +1,50 @@
+#include "persistence/SodiumCrypto.hpp"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <vector>
+
+#include "domain/Text.hpp"
+
+namespace mofang::persistence {
+
+SodiumCrypto::SodiumCrypto() {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+
+std::string SodiumCrypto::hashPassword(std::string_view password) const {
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        throw std::runtime_error("argon2id hashing ran out of memory");
+    return out;
+}
+
+bool SodiumCrypto::verifyPassword(std::string_view hash, std::string_view password) const {
+    if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+    const std::string terminated(hash);
+    return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string SodiumCrypto::randomToken(std::size_t bytes) const {
+    std::string raw(bytes, '\0');
+    randombytes_buf(raw.data(), raw.size());
+    return domain::text::base64UrlEncode(raw);
+}
+
+std::string SodiumCrypto::sha256Hex(std::string_view data) const {
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
+domain::Millis SystemClock::now() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace mofang::persistence

@@ -1,0 +1,88 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include "domain/Ports.hpp"
+#include "persistence/Database.hpp"
+
+namespace mofang::persistence {
+
+class SqlUserRepository final : public domain::UserRepository {
+public:
+    SqlUserRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::optional<domain::User> findById(domain::UserId id) override;
+    std::optional<domain::User> findByLogin(std::string_view login) override;
+    bool usernameTaken(std::string_view username) override;
+    bool emailTaken(std::string_view email, domain::UserId exceptId) override;
+    domain::UserId insert(const domain::User& user) override;
+    void update(const domain::User& user) override;
+    std::vector<domain::User> list(std::optional<domain::UserId> afterId, int limit) override;
+    int countActiveAdmins() override;
+
+private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
+class SqlSessionRepository final : public domain::SessionRepository {
+public:
+    explicit SqlSessionRepository(Poco::Data::Session& s) : s_(s) {}
+    void insert(const domain::SessionRecord& session) override;
+    std::optional<domain::ActiveSession> findActive(std::string_view tokenHash, domain::Millis now) override;
+    void remove(std::string_view tokenHash) override;
+    void removeAllOfUser(domain::UserId userId, std::optional<std::string> keepTokenHash) override;
+    void removeExpired(domain::Millis now) override;
+
+private:
+    Poco::Data::Session& s_;
+};
+
+class SqlLoginFailureRepository final : public domain::LoginFailureRepository {
+public:
+    explicit SqlLoginFailureRepository(Poco::Data::Session& s) : s_(s) {}
+    void record(std::string_view loginKey, domain::Millis at) override;
+    std::vector<domain::Millis> since(std::string_view loginKey, domain::Millis since) override;
+    void clear(std::string_view loginKey) override;
+
+private:
+    Poco::Data::Session& s_;
+};
+
+class SqlOperationLogRepository final : public domain::OperationLogRepository {
+public:
+    explicit SqlOperationLogRepository(Poco::Data::Session& s) : s_(s) {}
+    void append(const domain::OperationLogEntry& entry) override;
+    std::vector<domain::OperationLogEntry> list(const domain::OperationLogQuery& query) override;
+
+private:
+    Poco::Data::Session& s_;
+};
+
+// All repositories over one session (and so one transaction).
+class SqlRepositories final : public domain::Repositories {
+public:
+    SqlRepositories(Poco::Data::Session& s, Dialect d) : users_(s, d), sessions_(s), failures_(s), logs_(s) {}
+    domain::UserRepository& users() override { return users_; }
+    domain::SessionRepository& sessions() override { return sessions_; }
+    domain::LoginFailureRepository& loginFailures() override { return failures_; }
+    domain::OperationLogRepository& operationLogs() override { return logs_; }
+
+private:
+    SqlUserRepository users_;
+    SqlSessionRepository sessions_;
+    SqlLoginFailureRepository failures_;
+    SqlOperationLogRepository logs_;
+};
+
+// domain::Store over a Database.
+class SqlStore final : public domain::Store {
+public:
+    explicit SqlStore(Database& db) : db_(db) {}
+    void transact(const std::function<void(domain::Repositories&)>& work) override;
+    void read(const std::function<void(domain::Repositories&)>& work) override;
+
+private:
+    Database& db_;
+};
+
+}  // namespace mofang::persistence
