@@ -79,7 +79,7 @@ LoginResult AuthService::login(std::string_view loginRaw, std::string_view passw
     result.csrfToken = crypto_.randomToken(kTokenBytes);
     result.expiresAt = now + policy_.sessionTtl;
     SessionRecord session{crypto_.sha256Hex(result.token), result.csrfToken, user->id, now, result.expiresAt,
-                          audit.ip, audit.userAgent.substr(0, 512)};
+                          audit.ip, text::isValidUtf8(audit.userAgent) ? text::truncateUtf8(audit.userAgent, 512) : ""};
     audit.actorId = user->id;
     store_.transact([&](Repositories& r) {
         r.sessions().removeExpired(now);

@@ -64,7 +64,10 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
     if (c.storage.rfind("file:", 0) != 0 && c.storage.rfind("s3://", 0) != 0)
         throw ConfigError("storage", "must start with file: or s3://");
 
-    c.generator = get(values, "generator").value_or("demo");
+    if (c.storage == "file:") throw ConfigError("storage", "file: needs a directory path");
+
+    c.generator = get(values, "generator").value_or("");
+    if (c.generator.empty()) c.generator = "demo";
     if (c.generator != "demo" && c.generator.rfind("openai:", 0) != 0)
         throw ConfigError("generator", "must be demo or openai:https://host/v1?model=NAME&key=...");
 
@@ -83,7 +86,8 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
     }
 
     c.threads = intValue(values, "fcgi.threads", 16, 1, 1024);
-    const auto mode = get(values, "fcgi.socket_mode").value_or("0660");
+    auto mode = get(values, "fcgi.socket_mode").value_or("");
+    if (mode.empty()) mode = "0660";
     if (mode.empty() || mode.size() > 4 || mode.find_first_not_of("01234567") != std::string::npos)
         throw ConfigError("fcgi.socket_mode", "must be an octal mode such as 0660");
     c.socketMode = static_cast<unsigned>(std::stoul(mode, nullptr, 8));
@@ -111,7 +115,8 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
     }
 
     c.debugRoutes = boolValue(values, "debug.routes", false);
-    c.logLevel = get(values, "log.level").value_or("info");
+    c.logLevel = get(values, "log.level").value_or("");
+    if (c.logLevel.empty()) c.logLevel = "info";
     if (c.logLevel != "debug" && c.logLevel != "info" && c.logLevel != "warn" && c.logLevel != "error")
         throw ConfigError("log.level", "must be one of debug, info, warn, error");
     return c;

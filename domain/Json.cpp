@@ -3,12 +3,40 @@
 #include <cmath>
 #include <cstdio>
 
+#include "domain/Text.hpp"
+
 namespace mofang::domain {
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 when it is malformed.
+std::size_t validSequenceAt(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (i + len > s.size()) return 0;
+    return text::isValidUtf8(s.substr(i, len)) ? len : 0;
+}
+
+}  // namespace
 
 void appendJsonString(std::string& out, std::string_view s) {
     out += '"';
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            // Output is always valid UTF-8: a malformed byte becomes U+FFFD.
+            const std::size_t len = validSequenceAt(s, i);
+            if (len == 0) {
+                out += "\ufffd";
+                continue;
+            }
+            if (!(c == 0xE2 && len == 3 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+                  (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9))) {
+                out.append(s.data() + i, len);
+                i += len - 1;
+                continue;
+            }
+        }
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -22,8 +50,7 @@ void appendJsonString(std::string& out, std::string_view s) {
                     char buf[8];
                     std::snprintf(buf, sizeof buf, "\\u%04x", c);
                     out += buf;
-                } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                           (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+                } else if (c == 0xE2) {
                     // U+2028/U+2029 are valid JSON but break JavaScript string literals.
                     out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
                     i += 2;

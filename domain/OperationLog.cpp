@@ -22,7 +22,7 @@ OperationLogEntry makeLogEntry(const AuditContext& ctx, std::string_view action,
     w.endObject();
     e.detailsJson = w.take();
     e.ip = ctx.ip;
-    e.userAgent = ctx.userAgent.substr(0, 512);
+    e.userAgent = text::isValidUtf8(ctx.userAgent) ? text::truncateUtf8(ctx.userAgent, 512) : "";
     e.timestamp = now;
     return e;
 }

@@ -49,6 +49,13 @@ std::size_t codePointCount(std::string_view s) {
     return count;
 }
 
+std::string truncateUtf8(std::string_view s, std::size_t maxBytes) {
+    if (s.size() <= maxBytes) return std::string(s);
+    std::size_t end = maxBytes;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    return std::string(s.substr(0, end));
+}
+
 std::string trim(std::string_view s) {
     const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
     std::size_t b = 0, e = s.size();

@@ -11,6 +11,8 @@ namespace mofang::domain::text {
 bool isValidUtf8(std::string_view s);
 // Number of Unicode code points; `s` must be valid UTF-8.
 std::size_t codePointCount(std::string_view s);
+// At most `maxBytes` bytes of `s`, cut at a code point boundary (s must be valid UTF-8).
+std::string truncateUtf8(std::string_view s, std::size_t maxBytes);
 // Without leading and trailing ASCII whitespace.
 std::string trim(std::string_view s);
 std::string asciiLower(std::string_view s);
