@@ -99,8 +99,7 @@ LoginResult AuthService::login(std::string_view loginRaw, std::string_view passw
 Authenticated AuthService::authenticate(std::string_view token) const {
     if (token.empty() || token.size() > kMaxTokenLength) throw unauthenticated();
     const std::string hash = crypto_.sha256Hex(token);
-    std::optional<ActiveSession> found;
-    store_.read([&](Repositories& r) { found = r.sessions().findActive(hash, clock_.now()); });
+    auto found = store_.findActiveSession(hash, clock_.now());
     if (!found || found->user.status != UserStatus::Active) throw unauthenticated();
     Principal principal(found->user.id, found->user.role, found->user.permissions);
     return {std::move(found->user), std::move(principal), hash, std::move(found->session.csrfToken)};

@@ -105,6 +105,14 @@ public:
     virtual ~Store() = default;
     virtual void transact(const std::function<void(Repositories&)>& work) = 0;
     virtual void read(const std::function<void(Repositories&)>& work) = 0;
+
+    // The session check that runs on every authenticated request; implementations may keep it
+    // prepared. Same result as sessions().findActive() in read().
+    virtual std::optional<ActiveSession> findActiveSession(std::string_view tokenHash, Millis now) {
+        std::optional<ActiveSession> found;
+        read([&](Repositories& r) { found = r.sessions().findActive(tokenHash, now); });
+        return found;
+    }
 };
 
 }  // namespace mofang::domain

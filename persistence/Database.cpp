@@ -27,7 +27,16 @@ void registerConnectors() {
     });
 }
 
-// SQLite connections need their pragmas on every new session of the pool.
+// SQLite connections need their pragmas on every new session.
+void applyDialectSettings(Session& session, Dialect dialect) {
+    if (dialect == Dialect::SQLite) {
+        executeSql(session, "PRAGMA busy_timeout = 10000");
+        executeSql(session, "PRAGMA journal_mode = WAL");
+        executeSql(session, "PRAGMA synchronous = NORMAL");
+        executeSql(session, "PRAGMA foreign_keys = ON");
+    }
+}
+
 class DialectSessionPool final : public Poco::Data::SessionPool {
 public:
     DialectSessionPool(const DatabaseTarget& target, int poolSize)
@@ -35,14 +44,7 @@ public:
           dialect_(target.dialect) {}
 
 protected:
-    void customizeSession(Session& session) override {
-        if (dialect_ == Dialect::SQLite) {
-            executeSql(session, "PRAGMA busy_timeout = 10000");
-            executeSql(session, "PRAGMA journal_mode = WAL");
-            executeSql(session, "PRAGMA synchronous = NORMAL");
-            executeSql(session, "PRAGMA foreign_keys = ON");
-        }
-    }
+    void customizeSession(Session& session) override { applyDialectSettings(session, dialect_); }
 
 private:
     Dialect dialect_;
@@ -196,20 +198,54 @@ void Database::execute(bool transactional, const std::function<void(Session&)>& 
         } catch (const domain::DomainError&) {
             throw;
         } catch (const Poco::Exception& e) {
-            switch (classify(e)) {
-                case Failure::Duplicate:
-                    throw domain::conflict("a record with the same unique value exists");
-                case Failure::ConnectionLost:
-                case Failure::Busy:
-                    if (attempt == 0) {
-                        logDbEvent("db_retry", e);
-                        continue;
-                    }
-                    logDbEvent("db_unavailable", e);
-                    throw domain::unavailable("database unavailable", 5);
-                case Failure::Other:
-                    throw;
+            retryOrThrow(e, attempt);
+        }
+    }
+}
+
+void Database::retryOrThrow(const Poco::Exception& e, int attempt) {
+    switch (classify(e)) {
+        case Failure::Duplicate:
+            throw domain::conflict("a record with the same unique value exists");
+        case Failure::ConnectionLost:
+        case Failure::Busy:
+            if (attempt == 0) {
+                logDbEvent("db_retry", e);
+                return;
             }
+            logDbEvent("db_unavailable", e);
+            throw domain::unavailable("database unavailable", 5);
+        case Failure::Other:
+            throw;  // called inside the catch handler: rethrows the original
+    }
+}
+
+void Database::runPinned(const std::function<void(PinnedSession&)>& work) {
+    const auto self = std::this_thread::get_id();
+    for (int attempt = 0;; ++attempt) {
+        PinnedSession* slot = nullptr;
+        try {
+            {
+                std::lock_guard<std::mutex> lock(pinnedMutex_);
+                auto& entry = pinned_[self];
+                if (!entry) {
+                    Session session(target_.connector, target_.connectionString);
+                    applyDialectSettings(session, target_.dialect);
+                    entry = std::make_unique<PinnedSession>(std::move(session));
+                }
+                slot = entry.get();
+            }
+            work(*slot);
+            return;
+        } catch (const domain::DomainError&) {
+            throw;
+        } catch (const Poco::Exception& e) {
+            if (classify(e) == Failure::ConnectionLost) {
+                // Start the next attempt on a fresh connection and with fresh statements.
+                std::lock_guard<std::mutex> lock(pinnedMutex_);
+                pinned_.erase(self);
+            }
+            retryOrThrow(e, attempt);
         }
     }
 }

@@ -5,7 +5,10 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <unordered_map>
 
 namespace mofang::persistence {
 
@@ -22,6 +25,14 @@ struct DatabaseTarget {
 
 // Throws std::invalid_argument with a readable message when the URI is malformed.
 DatabaseTarget parseDatabaseUri(const std::string& uri);
+
+// A connection owned by one thread, outside the pool, with room for state that lives as long
+// as the connection (prepared statements reused across requests on the hottest read paths).
+struct PinnedSession {
+    explicit PinnedSession(Poco::Data::Session s) : session(std::move(s)) {}
+    Poco::Data::Session session;
+    std::shared_ptr<void> state;
+};
 
 // A pool of Poco::Data sessions and the one place that knows the driver's traps (STACK-NOTES):
 // transactions are explicit SQL so autocommit is never left off; connection losses
@@ -41,6 +52,9 @@ public:
     void transact(const std::function<void(Poco::Data::Session&)>& work);
     // Runs `work` on a pooled session without a transaction.
     void run(const std::function<void(Poco::Data::Session&)>& work);
+    // Runs `work` on the calling thread's pinned session (made on first use; replaced after a
+    // lost connection), with the same retry and error translation as run().
+    void runPinned(const std::function<void(PinnedSession&)>& work);
     // A cheap round trip; throws domain `unavailable` when the database does not answer.
     void ping();
 
@@ -49,9 +63,13 @@ public:
 
 private:
     void execute(bool transactional, const std::function<void(Poco::Data::Session&)>& work);
+    // After a failed attempt: throws the domain error for `e`, or returns to retry once.
+    void retryOrThrow(const Poco::Exception& e, int attempt);
 
     DatabaseTarget target_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
+    std::mutex pinnedMutex_;
+    std::unordered_map<std::thread::id, std::unique_ptr<PinnedSession>> pinned_;
 };
 
 // Runs the statement text as is (DDL, pragmas).

@@ -1,10 +1,61 @@
 #include "persistence/SqlQuery.hpp"
 #include "persistence/SqlRepositories.hpp"
+#include "persistence/UserRows.hpp"
 
 namespace mofang::persistence {
+namespace {
 
-domain::User readUser(const Poco::Data::RecordSet& rs, std::size_t row, std::size_t firstCol);
-const char* userColumns();
+using namespace Poco::Data::Keywords;
+
+// The session check, prepared once on a pinned connection; its bound variables live with it.
+class FindActiveStatement final {
+public:
+    explicit FindActiveStatement(Poco::Data::Session& session) : stmt_(session) {
+        stmt_ << "SELECT s.csrf_token, s.created_at, s.expires_at, u.id, u.username, u.email, u.password_hash, "
+                 "u.role, u.permissions, u.status, u.last_login, u.created_at, u.updated_at "
+                 "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+            use(hash_), use(now_), into(csrf_), into(createdAt_), into(expiresAt_), into(userId_), into(username_),
+            into(email_), into(passwordHash_), into(role_), into(permissions_), into(status_), into(lastLogin_),
+            into(userCreatedAt_), into(userUpdatedAt_);
+    }
+
+    std::optional<domain::ActiveSession> run(std::string_view tokenHash, domain::Millis now) {
+        hash_.assign(tokenHash);
+        now_ = now;
+        lastLogin_.clear();
+        if (stmt_.execute() == 0) return std::nullopt;
+        domain::ActiveSession a;
+        a.session.tokenHash = hash_;
+        a.session.csrfToken = csrf_;
+        a.session.createdAt = createdAt_;
+        a.session.expiresAt = expiresAt_;
+        a.session.userId = userId_;
+        a.user = userFromColumns(userId_, username_, email_, passwordHash_, role_, permissions_, status_,
+                                 lastLogin_.isNull() ? std::nullopt : std::optional<domain::Millis>(lastLogin_.value()),
+                                 userCreatedAt_, userUpdatedAt_);
+        return a;
+    }
+
+private:
+    Poco::Data::Statement stmt_;
+    std::string hash_;
+    Poco::Int64 now_ = 0;
+    std::string csrf_;
+    Poco::Int64 createdAt_ = 0, expiresAt_ = 0, userId_ = 0, userCreatedAt_ = 0, userUpdatedAt_ = 0;
+    std::string username_, email_, passwordHash_, role_, permissions_, status_;
+    Poco::Nullable<Poco::Int64> lastLogin_;
+};
+
+}  // namespace
+
+std::optional<domain::ActiveSession> SqlStore::findActiveSession(std::string_view tokenHash, domain::Millis now) {
+    std::optional<domain::ActiveSession> found;
+    db_.runPinned([&](PinnedSession& pinned) {
+        if (!pinned.state) pinned.state = std::make_shared<FindActiveStatement>(pinned.session);
+        found = std::static_pointer_cast<FindActiveStatement>(pinned.state)->run(tokenHash, now);
+    });
+    return found;
+}
 
 void SqlSessionRepository::insert(const domain::SessionRecord& r) {
     SqlQuery(s_,

@@ -2,6 +2,7 @@
 
 #include "persistence/SqlQuery.hpp"
 #include "persistence/SqlRepositories.hpp"
+#include "persistence/UserRows.hpp"
 
 namespace mofang::persistence {
 namespace {
@@ -30,21 +31,31 @@ std::vector<std::string> splitPermissions(const std::string& stored) {
 
 }  // namespace
 
+User userFromColumns(std::int64_t id, std::string username, std::string email, std::string passwordHash,
+                     const std::string& role, const std::string& permissions, const std::string& status,
+                     std::optional<std::int64_t> lastLogin, std::int64_t createdAt, std::int64_t updatedAt) {
+    User u;
+    u.id = id;
+    u.username = std::move(username);
+    u.email = std::move(email);
+    u.passwordHash = std::move(passwordHash);
+    u.role = domain::parseRole(role).value_or(domain::Role::Viewer);
+    u.permissions = splitPermissions(permissions);
+    // An unknown stored status must never grant access.
+    u.status = domain::parseUserStatus(status).value_or(domain::UserStatus::Blocked);
+    u.lastLogin = lastLogin;
+    u.createdAt = createdAt;
+    u.updatedAt = updatedAt;
+    return u;
+}
+
 // Shared with the session repository, whose lookup joins users.
 User readUser(const Poco::Data::RecordSet& rs, std::size_t row, std::size_t firstCol) {
-    User u;
-    u.id = cellInt(rs, firstCol + 0, row);
-    u.username = cellText(rs, firstCol + 1, row);
-    u.email = cellText(rs, firstCol + 2, row);
-    u.passwordHash = cellText(rs, firstCol + 3, row);
-    u.role = domain::parseRole(cellText(rs, firstCol + 4, row)).value_or(domain::Role::Viewer);
-    u.permissions = splitPermissions(cellText(rs, firstCol + 5, row));
-    // An unknown stored status must never grant access.
-    u.status = domain::parseUserStatus(cellText(rs, firstCol + 6, row)).value_or(domain::UserStatus::Blocked);
-    u.lastLogin = cellOptInt(rs, firstCol + 7, row);
-    u.createdAt = cellInt(rs, firstCol + 8, row);
-    u.updatedAt = cellInt(rs, firstCol + 9, row);
-    return u;
+    return userFromColumns(cellInt(rs, firstCol + 0, row), cellText(rs, firstCol + 1, row),
+                           cellText(rs, firstCol + 2, row), cellText(rs, firstCol + 3, row),
+                           cellText(rs, firstCol + 4, row), cellText(rs, firstCol + 5, row),
+                           cellText(rs, firstCol + 6, row), cellOptInt(rs, firstCol + 7, row),
+                           cellInt(rs, firstCol + 8, row), cellInt(rs, firstCol + 9, row));
 }
 
 const char* userColumns() { return kUserColumns; }
