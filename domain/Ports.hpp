@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/OperationLog.hpp"
+#include "domain/Product.hpp"
 #include "domain/User.hpp"
 
 namespace mofang::domain {
@@ -87,6 +88,36 @@ public:
     virtual std::vector<OperationLogEntry> list(const OperationLogQuery& query) = 0;
 };
 
+class ProductRepository {
+public:
+    virtual ~ProductRepository() = default;
+    // Live products only (soft-deleted ones do not exist for readers).
+    virtual std::optional<Product> findById(ProductId id) = 0;
+    virtual std::optional<Product> findBySpu(std::string_view spuCode) = 0;
+    // Case-insensitive, soft-deleted products included (their codes stay reserved).
+    virtual bool spuTaken(std::string_view spuCode, ProductId exceptId) = 0;
+    virtual ProductId insert(const Product& product) = 0;
+    // Updates the row and replaces its scenario/style tags.
+    virtual void update(const Product& product) = 0;
+    virtual void markDeleted(ProductId id, Millis at) = 0;
+    // One page in the query's order after its cursor (at most query.limit rows).
+    virtual std::vector<Product> list(const ProductQuery& query) = 0;
+    // Counts per value of each kind under the filter, each kind ignoring its own filter.
+    virtual ProductFacets facets(const ProductFilter& filter) = 0;
+};
+
+class ModuleRepository {
+public:
+    virtual ~ModuleRepository() = default;
+    virtual std::optional<MaterialModule> findById(ModuleId id) = 0;
+    // In display order (order, then id).
+    virtual std::vector<MaterialModule> listByProduct(ProductId productId) = 0;
+    virtual bool slotTaken(ProductId productId, std::string_view type, std::string_view subType, ModuleId exceptId) = 0;
+    virtual ModuleId insert(const MaterialModule& module) = 0;
+    virtual void update(const MaterialModule& module) = 0;
+    virtual void remove(ModuleId id) = 0;
+};
+
 // The repositories of one database session.
 class Repositories {
 public:
@@ -95,6 +126,8 @@ public:
     virtual SessionRepository& sessions() = 0;
     virtual LoginFailureRepository& loginFailures() = 0;
     virtual OperationLogRepository& operationLogs() = 0;
+    virtual ProductRepository& products() = 0;
+    virtual ModuleRepository& modules() = 0;
 };
 
 // Units of work. `transact` runs `work` in one transaction: all of it is committed or none

@@ -37,25 +37,25 @@ bool JsonInput::has(const std::string& field) const { return object_->has(field)
 std::optional<std::string> JsonInput::optString(const std::string& field) const {
     if (!object_->has(field) || object_->isNull(field)) return std::nullopt;
     const auto v = object_->get(field);
-    if (!v.isString()) throw dom::validationFailed({{field, "must be a string"}});
+    if (!v.isString()) throw dom::validationFailed({{name(field), "must be a string"}});
     return v.extract<std::string>();
 }
 
 std::string JsonInput::requireString(const std::string& field) const {
     auto v = optString(field);
-    if (!v) throw dom::validationFailed({{field, "is required"}});
+    if (!v) throw dom::validationFailed({{name(field), "is required"}});
     return *v;
 }
 
 std::optional<std::vector<std::string>> JsonInput::optStringArray(const std::string& field) const {
     if (!object_->has(field) || object_->isNull(field)) return std::nullopt;
-    if (!object_->isArray(field)) throw dom::validationFailed({{field, "must be an array of strings"}});
+    if (!object_->isArray(field)) throw dom::validationFailed({{name(field), "must be an array of strings"}});
     const auto array = object_->getArray(field);
     std::vector<std::string> out;
     for (std::size_t i = 0; i < array->size(); ++i) {
         const auto v = array->get(static_cast<unsigned>(i));
         if (!v.isString())
-            throw dom::validationFailed({{field + "[" + std::to_string(i) + "]", "must be a string"}});
+            throw dom::validationFailed({{name(field) + "[" + std::to_string(i) + "]", "must be a string"}});
         out.push_back(v.extract<std::string>());
     }
     return out;
@@ -64,12 +64,18 @@ std::optional<std::vector<std::string>> JsonInput::optStringArray(const std::str
 std::optional<std::int64_t> JsonInput::optInt(const std::string& field) const {
     if (!object_->has(field) || object_->isNull(field)) return std::nullopt;
     const auto v = object_->get(field);
-    if (!v.isInteger()) throw dom::validationFailed({{field, "must be an integer"}});
+    if (!v.isInteger()) throw dom::validationFailed({{name(field), "must be an integer"}});
     try {
         return v.convert<Poco::Int64>();
     } catch (const Poco::Exception&) {
-        throw dom::validationFailed({{field, "is out of range"}});
+        throw dom::validationFailed({{name(field), "is out of range"}});
     }
+}
+
+std::optional<JsonInput> JsonInput::optObject(const std::string& field) const {
+    if (!object_->has(field) || object_->isNull(field)) return std::nullopt;
+    if (!object_->isObject(field)) throw dom::validationFailed({{name(field), "must be an object"}});
+    return JsonInput(object_->getObject(field), name(field) + ".");
 }
 
 }  // namespace mofang::fcgi

@@ -23,10 +23,15 @@ public:
     std::string requireString(const std::string& field) const;
     std::optional<std::vector<std::string>> optStringArray(const std::string& field) const;
     std::optional<std::int64_t> optInt(const std::string& field) const;
+    // A nested object; its fields are reported as "field.sub" in errors.
+    std::optional<JsonInput> optObject(const std::string& field) const;
 
 private:
-    explicit JsonInput(Poco::JSON::Object::Ptr object) : object_(std::move(object)) {}
+    JsonInput(Poco::JSON::Object::Ptr object, std::string prefix = "")
+        : object_(std::move(object)), prefix_(std::move(prefix)) {}
+    std::string name(const std::string& field) const { return prefix_ + field; }
     Poco::JSON::Object::Ptr object_;
+    std::string prefix_;
 };
 
 }  // namespace mofang::fcgi

@@ -2,6 +2,7 @@
 
 #include "fcgi/routes/AuthRoutes.hpp"
 #include "fcgi/routes/OperationLogRoutes.hpp"
+#include "fcgi/routes/ProductRoutes.hpp"
 #include "fcgi/routes/SystemRoutes.hpp"
 #include "fcgi/routes/UserRoutes.hpp"
 
@@ -12,6 +13,7 @@ void addAllRoutes(Router& router, RouteContext& ctx) {
     addAuthRoutes(router, ctx);
     addUserRoutes(router, ctx);
     addOperationLogRoutes(router, ctx);
+    addProductRoutes(router, ctx);
 }
 
 }  // namespace mofang::fcgi

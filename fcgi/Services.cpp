@@ -20,7 +20,8 @@ Services::Services(domain::AppConfig cfg)
       store(db),
       auth(store, crypto, clock, policyFrom(config)),
       users(store, crypto, clock),
-      operationLogs(store) {}
+      operationLogs(store),
+      products(store, clock) {}
 
 void Services::prepareDatabase() {
     if (config.autoMigrate) {

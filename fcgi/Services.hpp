@@ -4,6 +4,7 @@
 
 #include "domain/AuthService.hpp"
 #include "domain/Config.hpp"
+#include "domain/ProductService.hpp"
 #include "domain/UserService.hpp"
 #include "persistence/Database.hpp"
 #include "persistence/SodiumCrypto.hpp"
@@ -28,6 +29,7 @@ public:
     domain::AuthService auth;
     domain::UserService users;
     domain::OperationLogService operationLogs;
+    domain::ProductService products;
 };
 
 }  // namespace mofang::fcgi

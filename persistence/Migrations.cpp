@@ -122,6 +122,92 @@ const std::vector<Migration>& migrations() {
              "CREATE INDEX idx_oplog_action ON operation_logs (action)",
              "CREATE INDEX idx_oplog_time ON operation_logs (created_at)",
          }},
+        {2,
+         "products, product tags, material modules",
+         {
+             // Tags are stored twice: joined in the product row (one read renders a product) and
+             // one row each in product_tags (the multi-valued scenario/style indexes of seed 002).
+             my("CREATE TABLE products ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " name VARCHAR(100) COLLATE utf8mb4_unicode_ci NOT NULL,"
+                " spu_code VARCHAR(64) COLLATE utf8mb4_unicode_ci NOT NULL,"
+                " gender VARCHAR(8) NOT NULL,"
+                " age_range VARCHAR(8) NOT NULL,"
+                " scenarios VARCHAR(700) NOT NULL,"
+                " styles VARCHAR(700) NOT NULL,"
+                " designer_3d VARCHAR(64) NOT NULL DEFAULT '',"
+                " designer_graphic VARCHAR(64) NOT NULL DEFAULT '',"
+                " created_by BIGINT NOT NULL,"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL,"
+                " is_deleted TINYINT NOT NULL DEFAULT 0,"
+                " deleted_at BIGINT NULL,"
+                " UNIQUE KEY uq_products_spu (spu_code),"
+                " KEY idx_products_gender_age (gender, age_range),"
+                " KEY idx_products_live_created (is_deleted, created_at, id),"
+                " KEY idx_products_live_name (is_deleted, name, id),"
+                " KEY idx_products_gender_created (is_deleted, gender, created_at, id),"
+                " KEY idx_products_designer_3d (designer_3d),"
+                " KEY idx_products_designer_graphic (designer_graphic))"),
+             my("CREATE TABLE product_tags ("
+                " product_id BIGINT NOT NULL,"
+                " kind VARCHAR(16) NOT NULL,"
+                " value VARCHAR(32) NOT NULL,"
+                " PRIMARY KEY (product_id, kind, value),"
+                " KEY idx_product_tags_kind_value (kind, value, product_id),"
+                " CONSTRAINT fk_product_tags_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE)"),
+             my("CREATE TABLE material_modules ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " product_id BIGINT NOT NULL,"
+                " type VARCHAR(8) NOT NULL,"
+                " sub_type VARCHAR(64) NOT NULL DEFAULT '',"
+                " sort_order INT NOT NULL DEFAULT 0,"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL,"
+                " UNIQUE KEY uq_modules_slot (product_id, type, sub_type),"
+                " KEY idx_modules_order (sort_order),"
+                " CONSTRAINT fk_modules_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE)"),
+         },
+         {
+             "CREATE TABLE products ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " name TEXT NOT NULL,"
+             " spu_code TEXT NOT NULL COLLATE NOCASE,"
+             " gender TEXT NOT NULL,"
+             " age_range TEXT NOT NULL,"
+             " scenarios TEXT NOT NULL,"
+             " styles TEXT NOT NULL,"
+             " designer_3d TEXT NOT NULL DEFAULT '',"
+             " designer_graphic TEXT NOT NULL DEFAULT '',"
+             " created_by BIGINT NOT NULL,"
+             " created_at BIGINT NOT NULL,"
+             " updated_at BIGINT NOT NULL,"
+             " is_deleted BIGINT NOT NULL DEFAULT 0,"
+             " deleted_at BIGINT)",
+             "CREATE UNIQUE INDEX uq_products_spu ON products (spu_code)",
+             "CREATE INDEX idx_products_gender_age ON products (gender, age_range)",
+             "CREATE INDEX idx_products_live_created ON products (is_deleted, created_at, id)",
+             "CREATE INDEX idx_products_live_name ON products (is_deleted, name, id)",
+             "CREATE INDEX idx_products_gender_created ON products (is_deleted, gender, created_at, id)",
+             "CREATE INDEX idx_products_designer_3d ON products (designer_3d)",
+             "CREATE INDEX idx_products_designer_graphic ON products (designer_graphic)",
+             "CREATE TABLE product_tags ("
+             " product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,"
+             " kind TEXT NOT NULL,"
+             " value TEXT NOT NULL,"
+             " PRIMARY KEY (product_id, kind, value))",
+             "CREATE INDEX idx_product_tags_kind_value ON product_tags (kind, value, product_id)",
+             "CREATE TABLE material_modules ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,"
+             " type TEXT NOT NULL,"
+             " sub_type TEXT NOT NULL DEFAULT '',"
+             " sort_order BIGINT NOT NULL DEFAULT 0,"
+             " created_at BIGINT NOT NULL,"
+             " updated_at BIGINT NOT NULL)",
+             "CREATE UNIQUE INDEX uq_modules_slot ON material_modules (product_id, type, sub_type)",
+             "CREATE INDEX idx_modules_order ON material_modules (sort_order)",
+         }},
     };
     return all;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
 
 #include "domain/Ports.hpp"
@@ -58,20 +59,59 @@ private:
     Poco::Data::Session& s_;
 };
 
+class SqlProductRepository final : public domain::ProductRepository {
+public:
+    SqlProductRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::optional<domain::Product> findById(domain::ProductId id) override;
+    std::optional<domain::Product> findBySpu(std::string_view spuCode) override;
+    bool spuTaken(std::string_view spuCode, domain::ProductId exceptId) override;
+    domain::ProductId insert(const domain::Product& product) override;
+    void update(const domain::Product& product) override;
+    void markDeleted(domain::ProductId id, domain::Millis at) override;
+    std::vector<domain::Product> list(const domain::ProductQuery& query) override;
+    domain::ProductFacets facets(const domain::ProductFilter& filter) override;
+
+private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
+class SqlModuleRepository final : public domain::ModuleRepository {
+public:
+    SqlModuleRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::optional<domain::MaterialModule> findById(domain::ModuleId id) override;
+    std::vector<domain::MaterialModule> listByProduct(domain::ProductId productId) override;
+    bool slotTaken(domain::ProductId productId, std::string_view type, std::string_view subType,
+                   domain::ModuleId exceptId) override;
+    domain::ModuleId insert(const domain::MaterialModule& module) override;
+    void update(const domain::MaterialModule& module) override;
+    void remove(domain::ModuleId id) override;
+
+private:
+    static domain::MaterialModule readModule(const Poco::Data::RecordSet& rs, std::size_t row);
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
 // All repositories over one session (and so one transaction).
 class SqlRepositories final : public domain::Repositories {
 public:
-    SqlRepositories(Poco::Data::Session& s, Dialect d) : users_(s, d), sessions_(s), failures_(s), logs_(s) {}
+    SqlRepositories(Poco::Data::Session& s, Dialect d)
+        : users_(s, d), sessions_(s), failures_(s), logs_(s), products_(s, d), modules_(s, d) {}
     domain::UserRepository& users() override { return users_; }
     domain::SessionRepository& sessions() override { return sessions_; }
     domain::LoginFailureRepository& loginFailures() override { return failures_; }
     domain::OperationLogRepository& operationLogs() override { return logs_; }
+    domain::ProductRepository& products() override { return products_; }
+    domain::ModuleRepository& modules() override { return modules_; }
 
 private:
     SqlUserRepository users_;
     SqlSessionRepository sessions_;
     SqlLoginFailureRepository failures_;
     SqlOperationLogRepository logs_;
+    SqlProductRepository products_;
+    SqlModuleRepository modules_;
 };
 
 // domain::Store over a Database.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 
 #include "domain/Errors.hpp"
 #include "domain/Ports.hpp"
+#include "domain/Text.hpp"
 
 namespace mofang::test {
 
@@ -57,6 +59,10 @@ struct StoreState {
     std::map<std::string, std::vector<Millis>> loginFailures;
     std::vector<OperationLogEntry> logs;
     std::int64_t nextLogId = 1;
+    std::map<ProductId, Product> products;  // soft-deleted ones included (deleted = true)
+    ProductId nextProductId = 1;
+    std::map<ModuleId, MaterialModule> modules;
+    ModuleId nextModuleId = 1;
 };
 
 struct FakeUsers final : UserRepository {
@@ -177,18 +183,90 @@ struct FakeOperationLogs final : OperationLogRepository {
     }
 };
 
+// Products and modules: lookups and writes only; filtering and facets are the database's job
+// and are covered by the repository contract tests.
+struct FakeProducts final : ProductRepository {
+    explicit FakeProducts(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    std::optional<Product> findById(ProductId id) override {
+        const auto it = state.products.find(id);
+        if (it == state.products.end() || it->second.deleted) return std::nullopt;
+        return it->second;
+    }
+    std::optional<Product> findBySpu(std::string_view spuCode) override {
+        for (const auto& [id, p] : state.products)
+            if (!p.deleted && text::iequalsAscii(p.spuCode, spuCode)) return p;
+        return std::nullopt;
+    }
+    bool spuTaken(std::string_view spuCode, ProductId exceptId) override {
+        for (const auto& [id, p] : state.products)
+            if (id != exceptId && text::iequalsAscii(p.spuCode, spuCode)) return true;
+        return false;
+    }
+    ProductId insert(const Product& product) override {
+        Product p = product;
+        p.id = state.nextProductId++;
+        state.products[p.id] = p;
+        return p.id;
+    }
+    void update(const Product& product) override { state.products[product.id] = product; }
+    void markDeleted(ProductId id, Millis at) override {
+        state.products[id].deleted = true;
+        state.products[id].updatedAt = at;
+    }
+    std::vector<Product> list(const ProductQuery&) override { throw std::logic_error("not faked"); }
+    ProductFacets facets(const ProductFilter&) override { throw std::logic_error("not faked"); }
+};
+
+struct FakeModules final : ModuleRepository {
+    explicit FakeModules(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    std::optional<MaterialModule> findById(ModuleId id) override {
+        const auto it = state.modules.find(id);
+        if (it == state.modules.end()) return std::nullopt;
+        return it->second;
+    }
+    std::vector<MaterialModule> listByProduct(ProductId productId) override {
+        std::vector<MaterialModule> out;
+        for (const auto& [id, m] : state.modules)
+            if (m.productId == productId) out.push_back(m);
+        std::stable_sort(out.begin(), out.end(),
+                         [](const MaterialModule& a, const MaterialModule& b) { return a.order < b.order; });
+        return out;
+    }
+    bool slotTaken(ProductId productId, std::string_view type, std::string_view subType, ModuleId exceptId) override {
+        for (const auto& [id, m] : state.modules)
+            if (id != exceptId && m.productId == productId && m.type == type && m.subType == subType) return true;
+        return false;
+    }
+    ModuleId insert(const MaterialModule& module) override {
+        MaterialModule m = module;
+        m.id = state.nextModuleId++;
+        state.modules[m.id] = m;
+        return m.id;
+    }
+    void update(const MaterialModule& module) override { state.modules[module.id] = module; }
+    void remove(ModuleId id) override { state.modules.erase(id); }
+};
+
 struct FakeRepositories final : Repositories {
     FakeRepositories(StoreState& s, const bool& failLogAppends)
-        : userRepo(s), sessionRepo(s), failureRepo(s), logRepo(s, failLogAppends) {}
+        : userRepo(s), sessionRepo(s), failureRepo(s), logRepo(s, failLogAppends), productRepo(s), moduleRepo(s) {}
     FakeUsers userRepo;
     FakeSessions sessionRepo;
     FakeLoginFailures failureRepo;
     FakeOperationLogs logRepo;
+    FakeProducts productRepo;
+    FakeModules moduleRepo;
 
     UserRepository& users() override { return userRepo; }
     SessionRepository& sessions() override { return sessionRepo; }
     LoginFailureRepository& loginFailures() override { return failureRepo; }
     OperationLogRepository& operationLogs() override { return logRepo; }
+    ProductRepository& products() override { return productRepo; }
+    ModuleRepository& modules() override { return moduleRepo; }
 };
 
 // One in-memory database. `transact` is all-or-nothing: the state is copied before the work
