@@ -84,5 +84,20 @@ class IdleShutdownTest(StackTestCase):
         self.assertFalse(os.path.exists(self.stack.socket_path))
 
 
+class ReplacedSocketTest(StackTestCase):
+
+    def test_a_socket_file_that_is_no_longer_ours_is_left_alone(self):
+        # A restarted instance binds a new socket at the same path before the old one exits;
+        # the old one must not delete it on its way out (nginx would get 502s).
+        path = self.stack.socket_path
+        os.unlink(path)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("stands in for the next instance's socket\n")
+        self.stack.fcgi.send_signal(signal.SIGTERM)
+        self.assertEqual(self.stack.fcgi.wait(timeout=5), 0)
+        self.assertTrue(os.path.exists(path), "the newer socket file must survive")
+        os.unlink(path)
+
+
 if __name__ == "__main__":
     unittest.main()
