@@ -34,7 +34,11 @@ void checkCsrf(std::string_view method, bool authenticatedByCookie, std::optiona
 }
 
 AuthService::AuthService(Store& store, const Crypto& crypto, const Clock& clock, AuthPolicy policy)
-    : store_(store), crypto_(crypto), clock_(clock), policy_(policy), dummyHash_(crypto.hashPassword("dummy password")) {}
+    : store_(store),
+      crypto_(crypto),
+      clock_(clock),
+      policy_(policy),
+      dummyHash_(crypto.hashPassword("dummy password")) {}
 
 LoginResult AuthService::login(std::string_view loginRaw, std::string_view password, AuditContext audit) {
     const std::string login = text::trim(loginRaw);
@@ -55,16 +59,17 @@ LoginResult AuthService::login(std::string_view loginRaw, std::string_view passw
         // Blocked until the count inside the window drops below the limit again.
         const Millis freeAt = failures[failures.size() - policy_.maxFailures] + policy_.failureWindow;
         const int retryAfter = static_cast<int>(std::max<Millis>(1, (freeAt - now + 999) / 1000));
-        throw DomainError(ErrorKind::RateLimited, "too_many_attempts", "too many failed logins; try again later", {},
-                          retryAfter);
+        throw DomainError(ErrorKind::RateLimited, "too_many_attempts",
+                          "too many failed logins; try again later", {}, retryAfter);
     }
 
     const bool passwordOk = crypto_.verifyPassword(user ? user->passwordHash : dummyHash_, password);
     if (!user || !passwordOk) {
         store_.transact([&](Repositories& r) {
             r.loginFailures().record(key, now);
-            r.operationLogs().append(makeLogEntry(audit, "auth.login_failed", user ? std::to_string(user->id) : "",
-                                                  std::nullopt, loginAttemptJson(login, "invalid_credentials"), now));
+            r.operationLogs().append(makeLogEntry(audit, "auth.login_failed",
+                                                  user ? std::to_string(user->id) : "", std::nullopt,
+                                                  loginAttemptJson(login, "invalid_credentials"), now));
         });
         throw invalidCredentials();
     }
@@ -78,8 +83,13 @@ LoginResult AuthService::login(std::string_view loginRaw, std::string_view passw
     result.token = crypto_.randomToken(kTokenBytes);
     result.csrfToken = crypto_.randomToken(kTokenBytes);
     result.expiresAt = now + policy_.sessionTtl;
-    SessionRecord session{crypto_.sha256Hex(result.token), result.csrfToken, user->id, now, result.expiresAt,
-                          audit.ip, text::isValidUtf8(audit.userAgent) ? text::truncateUtf8(audit.userAgent, 512) : ""};
+    SessionRecord session{crypto_.sha256Hex(result.token),
+                          result.csrfToken,
+                          user->id,
+                          now,
+                          result.expiresAt,
+                          audit.ip,
+                          text::isValidUtf8(audit.userAgent) ? text::truncateUtf8(audit.userAgent, 512) : ""};
     audit.actorId = user->id;
     store_.transact([&](Repositories& r) {
         r.sessions().removeExpired(now);
@@ -133,8 +143,8 @@ void AuthService::changePassword(const Authenticated& who, std::string_view curr
         user->updatedAt = now;
         r.users().update(*user);
         r.sessions().removeAllOfUser(user->id, who.tokenHash);
-        r.operationLogs().append(
-            makeLogEntry(audit, "auth.password_change", std::to_string(user->id), std::nullopt, std::nullopt, now));
+        r.operationLogs().append(makeLogEntry(audit, "auth.password_change", std::to_string(user->id),
+                                              std::nullopt, std::nullopt, now));
     });
 }
 

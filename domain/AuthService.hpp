@@ -37,7 +37,7 @@ void checkCsrf(std::string_view method, bool authenticatedByCookie, std::optiona
 bool isStateChanging(std::string_view method);
 
 class AuthService final {
-public:
+  public:
     AuthService(Store& store, const Crypto& crypto, const Clock& clock, AuthPolicy policy);
 
     // Wrong login or password → 401 invalid_credentials (same either way); 5 failures for one login
@@ -47,10 +47,10 @@ public:
     Authenticated authenticate(std::string_view token) const;
     void logout(const Authenticated& who, AuditContext audit);
     // Wrong current password → 403 invalid_credentials; ends the user's other sessions.
-    void changePassword(const Authenticated& who, std::string_view currentPassword, std::string_view newPassword,
-                        AuditContext audit);
+    void changePassword(const Authenticated& who, std::string_view currentPassword,
+                        std::string_view newPassword, AuditContext audit);
 
-private:
+  private:
     Store& store_;
     const Crypto& crypto_;
     const Clock& clock_;

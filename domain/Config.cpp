@@ -18,7 +18,9 @@ int intValue(const std::map<std::string, std::string>& v, const std::string& key
     const auto raw = get(v, key);
     if (!raw || raw->empty()) return def;
     const auto n = text::parseInteger(*raw, min, max);
-    if (!n) throw ConfigError(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    if (!n)
+        throw ConfigError(key,
+                          "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     return static_cast<int>(*n);
 }
 
@@ -34,16 +36,29 @@ bool boolValue(const std::map<std::string, std::string>& v, const std::string& k
 }  // namespace
 
 const std::vector<std::string>& knownConfigKeys() {
-    static const std::vector<std::string> keys = {
-        "db", "storage", "generator", "admin.password", "fcgi.listen", "fcgi.threads", "fcgi.socket_mode",
-        "fcgi.shutdown_timeout_ms", "db.pool_size", "db.auto_migrate", "auth.session_ttl_hours",
-        "auth.cookie_secure", "api.max_json_bytes", "net.trusted_proxies", "debug.routes", "log.level"};
+    static const std::vector<std::string> keys = {"db",
+                                                  "storage",
+                                                  "generator",
+                                                  "admin.password",
+                                                  "fcgi.listen",
+                                                  "fcgi.threads",
+                                                  "fcgi.socket_mode",
+                                                  "fcgi.shutdown_timeout_ms",
+                                                  "db.pool_size",
+                                                  "db.auto_migrate",
+                                                  "auth.session_ttl_hours",
+                                                  "auth.cookie_secure",
+                                                  "api.max_json_bytes",
+                                                  "net.trusted_proxies",
+                                                  "debug.routes",
+                                                  "log.level"};
     return keys;
 }
 
 std::string configEnvName(const std::string& key) {
     std::string name = "MOFANG_";
-    for (const char c : key) name += c == '.' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    for (const char c : key)
+        name += c == '.' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     return name;
 }
 
@@ -54,7 +69,8 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
 
     AppConfig c;
     c.db = get(values, "db").value_or("");
-    if (c.db.empty()) throw ConfigError("db", "is required (sqlite:/path/mofang.db or mysql://user:pass@host/db)");
+    if (c.db.empty())
+        throw ConfigError("db", "is required (sqlite:/path/mofang.db or mysql://user:pass@host/db)");
     if (c.db.rfind("sqlite:", 0) != 0 && c.db.rfind("mysql://", 0) != 0)
         throw ConfigError("db", "must start with sqlite: or mysql://");
     if (c.isSqlite() && c.db.size() <= 7) throw ConfigError("db", "sqlite: needs a file path");
@@ -72,14 +88,16 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
         throw ConfigError("generator", "must be demo or openai:https://host/v1?model=NAME&key=...");
 
     if (auto pw = get(values, "admin.password"); pw && !pw->empty()) {
-        if (text::codePointCount(*pw) < 10) throw ConfigError("admin.password", "must be at least 10 characters");
+        if (text::codePointCount(*pw) < 10)
+            throw ConfigError("admin.password", "must be at least 10 characters");
         c.adminPassword = pw;
     }
 
     c.listen = get(values, "fcgi.listen").value_or("");
     if (!c.listen.empty() && c.listen.rfind("unix:", 0) != 0) {
         const auto colon = c.listen.rfind(':');
-        if (colon == std::string::npos || colon == 0 || !text::parseInteger(c.listen.substr(colon + 1), 1, 65535))
+        if (colon == std::string::npos || colon == 0 ||
+            !text::parseInteger(c.listen.substr(colon + 1), 1, 65535))
             throw ConfigError("fcgi.listen", "must be unix:/path or host:port");
     } else if (c.listen == "unix:") {
         throw ConfigError("fcgi.listen", "unix: needs a socket path");
@@ -94,17 +112,20 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
     c.shutdownTimeoutMs = intValue(values, "fcgi.shutdown_timeout_ms", 30000, 0, 3600000);
     c.dbPoolSize = intValue(values, "db.pool_size", c.threads + 2, 1, 4096);
     if (c.dbPoolSize < c.threads)
-        throw ConfigError("db.pool_size", "must be at least fcgi.threads (" + std::to_string(c.threads) + ")");
+        throw ConfigError("db.pool_size",
+                          "must be at least fcgi.threads (" + std::to_string(c.threads) + ")");
     c.autoMigrate = boolValue(values, "db.auto_migrate", c.isSqlite());
     c.sessionTtlHours = intValue(values, "auth.session_ttl_hours", 168, 1, 24 * 366);
     c.cookieSecure = boolValue(values, "auth.cookie_secure", false);
-    c.maxJsonBytes = static_cast<std::size_t>(intValue(values, "api.max_json_bytes", 1 << 20, 1024, 64 << 20));
+    c.maxJsonBytes =
+        static_cast<std::size_t>(intValue(values, "api.max_json_bytes", 1 << 20, 1024, 64 << 20));
 
     const auto proxies = get(values, "net.trusted_proxies").value_or("");
     std::size_t start = 0;
     while (start <= proxies.size()) {
         const auto comma = proxies.find(',', start);
-        const auto item = text::trim(proxies.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        const auto item =
+            text::trim(proxies.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
         if (!item.empty()) {
             if (item.find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos)
                 throw ConfigError("net.trusted_proxies", "must be a comma-separated list of IP addresses");

@@ -10,25 +10,25 @@ namespace mofang::domain {
 
 // A configuration problem, naming the key, so start-up can stop with a clear message.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     ConfigError(std::string key, const std::string& message)
         : std::runtime_error(key + ": " + message), key_(std::move(key)) {}
     const std::string& key() const { return key_; }
 
-private:
+  private:
     std::string key_;
 };
 
 struct AppConfig {
-    std::string db;          // sqlite:/path or mysql://user:pass@host:port/name
-    std::string storage;     // file:/path or s3://bucket?...
-    std::string generator;   // demo or openai:https://...
+    std::string db;         // sqlite:/path or mysql://user:pass@host:port/name
+    std::string storage;    // file:/path or s3://bucket?...
+    std::string generator;  // demo or openai:https://...
     std::optional<std::string> adminPassword;
-    std::string listen;      // unix:/path, host:port, or empty (inherited socket)
+    std::string listen;  // unix:/path, host:port, or empty (inherited socket)
     int threads = 16;
     unsigned socketMode = 0660;
     int shutdownTimeoutMs = 30000;
-    int dbPoolSize = 0;      // resolved: ≥ threads + 2
+    int dbPoolSize = 0;  // resolved: ≥ threads + 2
     bool autoMigrate = true;
     int sessionTtlHours = 168;
     bool cookieSecure = false;

@@ -9,18 +9,18 @@ namespace mofang::domain {
 
 // What went wrong, as the domain sees it. fcgi/ErrorMapping maps each kind to one HTTP status.
 enum class ErrorKind {
-    BadRequest,        // malformed input (syntax), not a broken rule
-    Unauthenticated,   // no valid session, or wrong credentials
-    Forbidden,         // authenticated, but not allowed
+    BadRequest,       // malformed input (syntax), not a broken rule
+    Unauthenticated,  // no valid session, or wrong credentials
+    Forbidden,        // authenticated, but not allowed
     NotFound,
     MethodNotAllowed,
-    Conflict,          // duplicate or state conflict
+    Conflict,  // duplicate or state conflict
     PayloadTooLarge,
     UnsupportedMediaType,
     RangeNotSatisfiable,
-    Validation,        // well-formed but breaks a rule
-    RateLimited,       // carries retryAfterSeconds
-    Unavailable,       // database or storage down; carries retryAfterSeconds
+    Validation,   // well-formed but breaks a rule
+    RateLimited,  // carries retryAfterSeconds
+    Unavailable,  // database or storage down; carries retryAfterSeconds
 };
 
 struct FieldError {
@@ -30,7 +30,7 @@ struct FieldError {
 
 // The one exception type the domain throws. `code` is the stable machine-readable error code.
 class DomainError : public std::runtime_error {
-public:
+  public:
     DomainError(ErrorKind kind, std::string code, const std::string& message,
                 std::vector<FieldError> details = {}, int retryAfterSeconds = 0)
         : std::runtime_error(message),
@@ -44,7 +44,7 @@ public:
     const std::vector<FieldError>& details() const noexcept { return details_; }
     int retryAfterSeconds() const noexcept { return retryAfterSeconds_; }
 
-private:
+  private:
     ErrorKind kind_;
     std::string code_;
     std::vector<FieldError> details_;
@@ -57,7 +57,8 @@ inline DomainError badRequest(const std::string& message, std::vector<FieldError
 inline DomainError unauthenticated(const std::string& message = "authentication required") {
     return {ErrorKind::Unauthenticated, "unauthenticated", message};
 }
-inline DomainError forbidden(const std::string& message = "permission denied", std::string code = "forbidden") {
+inline DomainError forbidden(const std::string& message = "permission denied",
+                             std::string code = "forbidden") {
     return {ErrorKind::Forbidden, std::move(code), message};
 }
 inline DomainError notFound(const std::string& message = "not found") {
@@ -67,7 +68,8 @@ inline DomainError conflict(const std::string& message, std::vector<FieldError> 
     return {ErrorKind::Conflict, "conflict", message, std::move(details)};
 }
 inline DomainError validationFailed(std::vector<FieldError> details) {
-    std::string message = details.empty() ? "validation failed" : details.front().field + ": " + details.front().message;
+    std::string message =
+        details.empty() ? "validation failed" : details.front().field + ": " + details.front().message;
     return {ErrorKind::Validation, "validation_failed", message, std::move(details)};
 }
 inline DomainError payloadTooLarge(const std::string& message = "request body too large") {
@@ -82,15 +84,17 @@ inline DomainError unavailable(const std::string& message, int retryAfterSeconds
 
 // Collects field errors so that a request reports every broken rule at once.
 class FieldErrors {
-public:
-    void add(std::string field, std::string message) { errors_.push_back({std::move(field), std::move(message)}); }
+  public:
+    void add(std::string field, std::string message) {
+        errors_.push_back({std::move(field), std::move(message)});
+    }
     bool empty() const { return errors_.empty(); }
     const std::vector<FieldError>& items() const { return errors_; }
     void throwIfAny() const {
         if (!errors_.empty()) throw validationFailed(errors_);
     }
 
-private:
+  private:
     std::vector<FieldError> errors_;
 };
 

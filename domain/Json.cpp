@@ -31,20 +31,35 @@ void appendJsonString(std::string& out, std::string_view s) {
                 continue;
             }
             if (!(c == 0xE2 && len == 3 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                  (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9))) {
+                  (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+                   static_cast<unsigned char>(s[i + 2]) == 0xA9))) {
                 out.append(s.data() + i, len);
                 i += len - 1;
                 continue;
             }
         }
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (c < 0x20 || c == 0x7F) {
                     char buf[8];

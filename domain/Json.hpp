@@ -10,7 +10,7 @@ namespace mofang::domain {
 // A small streaming JSON writer: the one way API bodies and audit details are produced.
 // Commas are placed automatically; the caller keeps begin/end balanced.
 class JsonWriter final {
-public:
+  public:
     JsonWriter& beginObject();
     JsonWriter& endObject();
     JsonWriter& beginArray();
@@ -37,7 +37,7 @@ public:
     const std::string& str() const { return out_; }
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     void separate();
     std::string out_;
     bool needComma_ = false;

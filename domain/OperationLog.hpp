@@ -44,8 +44,8 @@ struct OperationLogQuery {
     std::optional<std::string> action;
     std::optional<std::string> targetType;
     std::optional<std::string> targetId;
-    std::optional<Millis> from;  // inclusive
-    std::optional<Millis> to;    // inclusive
+    std::optional<Millis> from;            // inclusive
+    std::optional<Millis> to;              // inclusive
     std::optional<std::int64_t> beforeId;  // keyset: entries with a smaller id (newest first)
     int limit = 20;
 };

@@ -29,15 +29,20 @@ std::string encodeCursor(std::string_view tag, std::string_view payload) {
 }
 
 std::string decodeCursor(std::string_view tag, std::string_view cursor) {
-    const auto bad = [] { return badRequest("malformed cursor", {{"cursor", "is not a cursor of this list"}}); };
+    const auto bad = [] {
+        return badRequest("malformed cursor", {{"cursor", "is not a cursor of this list"}});
+    };
     if (cursor.empty() || cursor.size() > 512) throw bad();
     const auto plain = text::base64UrlDecode(cursor);
-    if (!plain || plain->size() <= tag.size() || plain->compare(0, tag.size(), tag) != 0 || (*plain)[tag.size()] != '|')
+    if (!plain || plain->size() <= tag.size() || plain->compare(0, tag.size(), tag) != 0 ||
+        (*plain)[tag.size()] != '|')
         throw bad();
     return plain->substr(tag.size() + 1);
 }
 
-std::string encodeIdCursor(std::string_view tag, std::int64_t id) { return encodeCursor(tag, std::to_string(id)); }
+std::string encodeIdCursor(std::string_view tag, std::int64_t id) {
+    return encodeCursor(tag, std::to_string(id));
+}
 
 std::int64_t decodeIdCursor(std::string_view tag, std::string_view cursor) {
     const auto payload = decodeCursor(tag, cursor);

@@ -17,9 +17,12 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 
 std::string_view toString(Role role) {
     switch (role) {
-        case Role::Viewer: return "viewer";
-        case Role::Uploader: return "uploader";
-        case Role::Admin: return "admin";
+        case Role::Viewer:
+            return "viewer";
+        case Role::Uploader:
+            return "uploader";
+        case Role::Admin:
+            return "admin";
     }
     return "viewer";
 }
@@ -33,10 +36,18 @@ std::optional<Role> parseRole(std::string_view s) {
 
 const std::vector<std::string>& permissionCatalogue() {
     static const std::vector<std::string> all = sorted({
-        std::string(perm::kProductRead), std::string(perm::kProductWrite), std::string(perm::kProductDelete),
-        std::string(perm::kSelectionWrite), std::string(perm::kSelectionReadAll), std::string(perm::kDownloadPreview),
-        std::string(perm::kDownloadPackage), std::string(perm::kDownloadReadAll), std::string(perm::kModelGenerate),
-        std::string(perm::kModelReadAll), std::string(perm::kUserManage), std::string(perm::kLogRead),
+        std::string(perm::kProductRead),
+        std::string(perm::kProductWrite),
+        std::string(perm::kProductDelete),
+        std::string(perm::kSelectionWrite),
+        std::string(perm::kSelectionReadAll),
+        std::string(perm::kDownloadPreview),
+        std::string(perm::kDownloadPackage),
+        std::string(perm::kDownloadReadAll),
+        std::string(perm::kModelGenerate),
+        std::string(perm::kModelReadAll),
+        std::string(perm::kUserManage),
+        std::string(perm::kLogRead),
     });
     return all;
 }
@@ -47,9 +58,9 @@ bool isKnownPermission(std::string_view p) {
 }
 
 const std::vector<std::string>& roleDefaults(Role role) {
-    static const std::vector<std::string> viewer = sorted({
-        std::string(perm::kProductRead), std::string(perm::kSelectionWrite), std::string(perm::kDownloadPreview),
-        std::string(perm::kDownloadPackage)});
+    static const std::vector<std::string> viewer =
+        sorted({std::string(perm::kProductRead), std::string(perm::kSelectionWrite),
+                std::string(perm::kDownloadPreview), std::string(perm::kDownloadPackage)});
     static const std::vector<std::string> uploader = [] {
         auto v = viewer;
         v.emplace_back(perm::kModelGenerate);
@@ -57,9 +68,12 @@ const std::vector<std::string>& roleDefaults(Role role) {
         return sorted(v);
     }();
     switch (role) {
-        case Role::Viewer: return viewer;
-        case Role::Uploader: return uploader;
-        case Role::Admin: return permissionCatalogue();
+        case Role::Viewer:
+            return viewer;
+        case Role::Uploader:
+            return uploader;
+        case Role::Admin:
+            return permissionCatalogue();
     }
     return viewer;
 }
@@ -75,7 +89,9 @@ Principal::Principal(UserId id, Role role, const std::vector<std::string>& grant
     for (auto& p : effectivePermissions(role, grants)) permissions_.insert(std::move(p));
 }
 
-bool Principal::has(std::string_view permission) const { return permissions_.find(permission) != permissions_.end(); }
+bool Principal::has(std::string_view permission) const {
+    return permissions_.find(permission) != permissions_.end();
+}
 
 void Principal::require(std::string_view permission) const {
     if (!has(permission)) throw forbidden("missing permission " + std::string(permission));

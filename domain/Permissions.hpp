@@ -42,7 +42,7 @@ using UserId = std::int64_t;
 
 // Who is acting. Built once per request from the session; every permission check goes through it.
 class Principal final {
-public:
+  public:
     Principal(UserId id, Role role, const std::vector<std::string>& grants);
 
     UserId id() const { return id_; }
@@ -55,7 +55,7 @@ public:
     void requireOwnerOr(UserId ownerId, std::string_view readAllPermission) const;
     const std::set<std::string, std::less<>>& permissions() const { return permissions_; }
 
-private:
+  private:
     UserId id_;
     Role role_;
     std::set<std::string, std::less<>> permissions_;

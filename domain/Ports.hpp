@@ -13,14 +13,14 @@
 namespace mofang::domain {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual Millis now() const = 0;
 };
 
 // Password hashing (argon2id), random tokens and digests.
 class Crypto {
-public:
+  public:
     virtual ~Crypto() = default;
     virtual std::string hashPassword(std::string_view password) const = 0;
     virtual bool verifyPassword(std::string_view hash, std::string_view password) const = 0;
@@ -45,7 +45,7 @@ struct ActiveSession {
 };
 
 class UserRepository {
-public:
+  public:
     virtual ~UserRepository() = default;
     virtual std::optional<User> findById(UserId id) = 0;
     // By username or email, case-insensitively.
@@ -60,7 +60,7 @@ public:
 };
 
 class SessionRepository {
-public:
+  public:
     virtual ~SessionRepository() = default;
     virtual void insert(const SessionRecord& session) = 0;
     // The unexpired session with this token hash, joined with its user.
@@ -72,7 +72,7 @@ public:
 };
 
 class LoginFailureRepository {
-public:
+  public:
     virtual ~LoginFailureRepository() = default;
     virtual void record(std::string_view loginKey, Millis at) = 0;
     // Failure times at or after `since`, ascending.
@@ -81,7 +81,7 @@ public:
 };
 
 class OperationLogRepository {
-public:
+  public:
     virtual ~OperationLogRepository() = default;
     virtual void append(const OperationLogEntry& entry) = 0;
     // Newest first.
@@ -89,7 +89,7 @@ public:
 };
 
 class ProductRepository {
-public:
+  public:
     virtual ~ProductRepository() = default;
     // Live products only (soft-deleted ones do not exist for readers).
     virtual std::optional<Product> findById(ProductId id) = 0;
@@ -107,12 +107,13 @@ public:
 };
 
 class ModuleRepository {
-public:
+  public:
     virtual ~ModuleRepository() = default;
     virtual std::optional<MaterialModule> findById(ModuleId id) = 0;
     // In display order (order, then id).
     virtual std::vector<MaterialModule> listByProduct(ProductId productId) = 0;
-    virtual bool slotTaken(ProductId productId, std::string_view type, std::string_view subType, ModuleId exceptId) = 0;
+    virtual bool slotTaken(ProductId productId, std::string_view type, std::string_view subType,
+                           ModuleId exceptId) = 0;
     virtual ModuleId insert(const MaterialModule& module) = 0;
     virtual void update(const MaterialModule& module) = 0;
     virtual void remove(ModuleId id) = 0;
@@ -120,7 +121,7 @@ public:
 
 // The repositories of one database session.
 class Repositories {
-public:
+  public:
     virtual ~Repositories() = default;
     virtual UserRepository& users() = 0;
     virtual SessionRepository& sessions() = 0;
@@ -134,7 +135,7 @@ public:
 // (an operation-log write that fails rolls back the change it records). `read` runs without one.
 // Both translate database failures into domain errors (unavailable → 503, duplicate → 409).
 class Store {
-public:
+  public:
     virtual ~Store() = default;
     virtual void transact(const std::function<void(Repositories&)>& work) = 0;
     virtual void read(const std::function<void(Repositories&)>& work) = 0;

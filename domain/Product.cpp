@@ -23,13 +23,17 @@ std::string listOf(const std::vector<std::string>& values) {
 
 bool validSpuCode(const std::string& s) {
     if (s.size() < 2 || s.size() > 64) return false;
-    const auto alnum = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    const auto alnum = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    };
     if (!alnum(s[0])) return false;
-    return std::all_of(s.begin() + 1, s.end(), [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
+    return std::all_of(s.begin() + 1, s.end(),
+                       [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 // scenarios / styles: 1–20 distinct non-empty strings of ≤ 32 characters (trimmed).
-std::vector<std::string> checkTags(const std::string& field, const std::vector<std::string>& raw, FieldErrors& errors) {
+std::vector<std::string> checkTags(const std::string& field, const std::vector<std::string>& raw,
+                                   FieldErrors& errors) {
     std::vector<std::string> out;
     if (raw.empty() || raw.size() > 20) errors.add(field, "must hold 1 to 20 values");
     std::set<std::string> seen;
@@ -40,12 +44,18 @@ std::vector<std::string> checkTags(const std::string& field, const std::vector<s
             continue;
         }
         auto v = text::trim(raw[i]);
-        const bool control = std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-        if (v.empty()) errors.add(name, "must not be empty");
-        else if (control) errors.add(name, "must not contain control characters");
-        else if (text::codePointCount(v) > 32) errors.add(name, "must be at most 32 characters");
-        else if (!seen.insert(v).second) errors.add(name, "is a duplicate");
-        else out.push_back(std::move(v));
+        const bool control =
+            std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+        if (v.empty())
+            errors.add(name, "must not be empty");
+        else if (control)
+            errors.add(name, "must not contain control characters");
+        else if (text::codePointCount(v) > 32)
+            errors.add(name, "must be at most 32 characters");
+        else if (!seen.insert(v).second)
+            errors.add(name, "is a duplicate");
+        else
+            out.push_back(std::move(v));
     }
     return out;
 }
@@ -121,23 +131,30 @@ Product buildProduct(const ProductInput& in, const std::optional<Product>& base)
     }
     if (required(in.spuCode, "spuCode")) {
         p.spuCode = *in.spuCode;
-        if (!validSpuCode(p.spuCode))
-            errors.add("spuCode", "must match ^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$");
+        if (!validSpuCode(p.spuCode)) errors.add("spuCode", "must match ^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$");
     }
     if (required(in.gender, "gender")) {
         p.gender = *in.gender;
-        if (!oneOf(p.gender, genderValues())) errors.add("gender", "must be one of " + listOf(genderValues()));
+        if (!oneOf(p.gender, genderValues()))
+            errors.add("gender", "must be one of " + listOf(genderValues()));
     }
     if (required(in.ageRange, "ageRange")) {
         p.ageRange = *in.ageRange;
-        if (!oneOf(p.ageRange, ageRangeValues())) errors.add("ageRange", "must be one of " + listOf(ageRangeValues()));
+        if (!oneOf(p.ageRange, ageRangeValues()))
+            errors.add("ageRange", "must be one of " + listOf(ageRangeValues()));
     }
-    if (in.scenarios) p.scenarios = checkTags("scenarios", *in.scenarios, errors);
-    else if (create) errors.add("scenarios", "is required");
-    if (in.styles) p.styles = checkTags("styles", *in.styles, errors);
-    else if (create) errors.add("styles", "is required");
-    if (in.threeDDesigner) p.threeDDesigner = checkDesigner("designers.threeDDesigner", *in.threeDDesigner, errors);
-    if (in.graphicDesigner) p.graphicDesigner = checkDesigner("designers.graphicDesigner", *in.graphicDesigner, errors);
+    if (in.scenarios)
+        p.scenarios = checkTags("scenarios", *in.scenarios, errors);
+    else if (create)
+        errors.add("scenarios", "is required");
+    if (in.styles)
+        p.styles = checkTags("styles", *in.styles, errors);
+    else if (create)
+        errors.add("styles", "is required");
+    if (in.threeDDesigner)
+        p.threeDDesigner = checkDesigner("designers.threeDDesigner", *in.threeDDesigner, errors);
+    if (in.graphicDesigner)
+        p.graphicDesigner = checkDesigner("designers.graphicDesigner", *in.graphicDesigner, errors);
     errors.throwIfAny();
     return p;
 }
@@ -147,7 +164,8 @@ MaterialModule buildModule(const ModuleInput& in, const std::optional<MaterialMo
     MaterialModule m = base.value_or(MaterialModule{});
     if (in.type) {
         m.type = *in.type;
-        if (!oneOf(m.type, moduleTypeValues())) errors.add("type", "must be one of " + listOf(moduleTypeValues()));
+        if (!oneOf(m.type, moduleTypeValues()))
+            errors.add("type", "must be one of " + listOf(moduleTypeValues()));
     } else if (!base) {
         errors.add("type", "is required");
     }
@@ -160,8 +178,10 @@ MaterialModule buildModule(const ModuleInput& in, const std::optional<MaterialMo
         }
     }
     if (in.order) {
-        if (*in.order < 0 || *in.order > 1000000) errors.add("order", "must be 0 to 1000000");
-        else m.order = static_cast<int>(*in.order);
+        if (*in.order < 0 || *in.order > 1000000)
+            errors.add("order", "must be 0 to 1000000");
+        else
+            m.order = static_cast<int>(*in.order);
     }
     errors.throwIfAny();
     return m;
@@ -173,7 +193,9 @@ std::string encodeProductCursor(const ProductCursor& c) {
 }
 
 ProductCursor decodeProductCursor(std::string_view text, ProductSort sort) {
-    const auto bad = [] { return badRequest("malformed cursor", {{"cursor", "is not a cursor of this list"}}); };
+    const auto bad = [] {
+        return badRequest("malformed cursor", {{"cursor", "is not a cursor of this list"}});
+    };
     ProductCursor c;
     c.sort = sort;
     const std::string payload = decodeCursor(sort == ProductSort::NameAsc ? "pn" : "pc", text);
@@ -220,7 +242,8 @@ std::string facetsJson(const ProductFacets& f) {
 
 void validateFilter(const ProductFilter& f) {
     FieldErrors errors;
-    if (f.gender && !oneOf(*f.gender, genderValues())) errors.add("gender", "must be one of " + listOf(genderValues()));
+    if (f.gender && !oneOf(*f.gender, genderValues()))
+        errors.add("gender", "must be one of " + listOf(genderValues()));
     if (f.ageRange && !oneOf(*f.ageRange, ageRangeValues()))
         errors.add("ageRange", "must be one of " + listOf(ageRangeValues()));
     if (f.scenarios.size() > 20) errors.add("scenario", "at most 20 values");

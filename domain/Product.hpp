@@ -56,7 +56,8 @@ struct MaterialModule {
 
 // Seed 002 §1 / §2 JSON. `modulesJson`, when given, is embedded as "modules".
 std::string productJson(const Product& p, const std::optional<std::string>& modulesJson = std::nullopt);
-std::string moduleJson(const MaterialModule& m, const std::optional<std::string>& materialsJson = std::nullopt);
+std::string moduleJson(const MaterialModule& m,
+                       const std::optional<std::string>& materialsJson = std::nullopt);
 
 // Product input as the transport parsed it: absent fields are nullopt. For creation every
 // required field must be present; for a patch only present fields change.

@@ -5,8 +5,12 @@
 namespace mofang::domain {
 namespace {
 
-DomainError productNotFound() { return notFound("product not found"); }
-DomainError moduleNotFound() { return notFound("module not found"); }
+DomainError productNotFound() {
+    return notFound("product not found");
+}
+DomainError moduleNotFound() {
+    return notFound("module not found");
+}
 
 void requireFreeSpu(Repositories& r, const std::string& spuCode, ProductId exceptId) {
     if (r.products().spuTaken(spuCode, exceptId))
@@ -61,8 +65,8 @@ Product ProductService::create(const Principal& who, const ProductInput& input, 
     store_.transact([&](Repositories& r) {
         requireFreeSpu(r, p.spuCode, 0);
         p.id = r.products().insert(p);
-        r.operationLogs().append(
-            makeLogEntry(audit, "product.create", std::to_string(p.id), std::nullopt, productJson(p), p.createdAt));
+        r.operationLogs().append(makeLogEntry(audit, "product.create", std::to_string(p.id), std::nullopt,
+                                              productJson(p), p.createdAt));
     });
     return p;
 }
@@ -78,8 +82,8 @@ Product ProductService::update(const Principal& who, ProductId id, const Product
         if (input.spuCode && *input.spuCode != current->spuCode) requireFreeSpu(r, next.spuCode, id);
         next.updatedAt = clock_.now();
         r.products().update(next);
-        r.operationLogs().append(makeLogEntry(audit, "product.update", std::to_string(id), productJson(*current),
-                                              productJson(next), next.updatedAt));
+        r.operationLogs().append(makeLogEntry(audit, "product.update", std::to_string(id),
+                                              productJson(*current), productJson(next), next.updatedAt));
     });
     return next;
 }
@@ -91,8 +95,8 @@ void ProductService::remove(const Principal& who, ProductId id, const AuditConte
         if (!current) throw productNotFound();
         const Millis now = clock_.now();
         r.products().markDeleted(id, now);
-        r.operationLogs().append(
-            makeLogEntry(audit, "product.delete", std::to_string(id), productJson(*current), std::nullopt, now));
+        r.operationLogs().append(makeLogEntry(audit, "product.delete", std::to_string(id),
+                                              productJson(*current), std::nullopt, now));
     });
 }
 
@@ -117,8 +121,8 @@ MaterialModule ProductService::module(const Principal& who, ModuleId id) {
     return *m;
 }
 
-MaterialModule ProductService::createModule(const Principal& who, ProductId productId, const ModuleInput& input,
-                                            const AuditContext& audit) {
+MaterialModule ProductService::createModule(const Principal& who, ProductId productId,
+                                            const ModuleInput& input, const AuditContext& audit) {
     who.require(perm::kProductWrite);
     MaterialModule m = buildModule(input, std::nullopt);
     m.productId = productId;
@@ -127,8 +131,8 @@ MaterialModule ProductService::createModule(const Principal& who, ProductId prod
         if (!r.products().findById(productId)) throw productNotFound();
         requireFreeSlot(r, m);
         m.id = r.modules().insert(m);
-        r.operationLogs().append(
-            makeLogEntry(audit, "module.create", std::to_string(m.id), std::nullopt, moduleJson(m), m.createdAt));
+        r.operationLogs().append(makeLogEntry(audit, "module.create", std::to_string(m.id), std::nullopt,
+                                              moduleJson(m), m.createdAt));
     });
     return m;
 }
@@ -144,8 +148,8 @@ MaterialModule ProductService::updateModule(const Principal& who, ModuleId id, c
         if (next.type != current->type || next.subType != current->subType) requireFreeSlot(r, next);
         next.updatedAt = clock_.now();
         r.modules().update(next);
-        r.operationLogs().append(makeLogEntry(audit, "module.update", std::to_string(id), moduleJson(*current),
-                                              moduleJson(next), next.updatedAt));
+        r.operationLogs().append(makeLogEntry(audit, "module.update", std::to_string(id),
+                                              moduleJson(*current), moduleJson(next), next.updatedAt));
     });
     return next;
 }
@@ -156,8 +160,8 @@ void ProductService::removeModule(const Principal& who, ModuleId id, const Audit
         const auto current = r.modules().findById(id);
         if (!current || !r.products().findById(current->productId)) throw moduleNotFound();
         r.modules().remove(id);
-        r.operationLogs().append(makeLogEntry(audit, "module.delete", std::to_string(id), moduleJson(*current),
-                                              std::nullopt, clock_.now()));
+        r.operationLogs().append(makeLogEntry(audit, "module.delete", std::to_string(id),
+                                              moduleJson(*current), std::nullopt, clock_.now()));
     });
 }
 

@@ -12,7 +12,7 @@ namespace mofang::domain {
 // product.write (product.delete for deleting a product); every change is logged with
 // before/after in the same transaction.
 class ProductService final {
-public:
+  public:
     ProductService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
     std::vector<Product> list(const Principal& who, const ProductQuery& query);
@@ -27,10 +27,11 @@ public:
     MaterialModule module(const Principal& who, ModuleId id);
     MaterialModule createModule(const Principal& who, ProductId productId, const ModuleInput& input,
                                 const AuditContext& audit);
-    MaterialModule updateModule(const Principal& who, ModuleId id, const ModuleInput& input, const AuditContext& audit);
+    MaterialModule updateModule(const Principal& who, ModuleId id, const ModuleInput& input,
+                                const AuditContext& audit);
     void removeModule(const Principal& who, ModuleId id, const AuditContext& audit);
 
-private:
+  private:
     Store& store_;
     const Clock& clock_;
 };

@@ -57,7 +57,9 @@ std::string truncateUtf8(std::string_view s, std::size_t maxBytes) {
 }
 
 std::string trim(std::string_view s) {
-    const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+    const auto isSpace = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
     std::size_t b = 0, e = s.size();
     while (b < e && isSpace(s[b])) ++b;
     while (e > b && isSpace(s[e - 1])) --e;
@@ -71,7 +73,9 @@ std::string asciiLower(std::string_view s) {
     return out;
 }
 
-bool iequalsAscii(std::string_view a, std::string_view b) { return asciiLower(a) == asciiLower(b); }
+bool iequalsAscii(std::string_view a, std::string_view b) {
+    return asciiLower(a) == asciiLower(b);
+}
 
 std::optional<long long> parseInteger(std::string_view s, long long min, long long max) {
     long long value = 0;
@@ -99,7 +103,8 @@ std::string base64UrlEncode(std::string_view bytes) {
     std::size_t i = 0;
     for (; i + 3 <= bytes.size(); i += 3) {
         const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                           static_cast<unsigned char>(bytes[i + 2]);
         out += kAlphabet[(v >> 18) & 63];
         out += kAlphabet[(v >> 12) & 63];
         out += kAlphabet[(v >> 6) & 63];
@@ -111,7 +116,8 @@ std::string base64UrlEncode(std::string_view bytes) {
         out += kAlphabet[(v >> 18) & 63];
         out += kAlphabet[(v >> 12) & 63];
     } else if (rest == 2) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        const unsigned v =
+            (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
         out += kAlphabet[(v >> 18) & 63];
         out += kAlphabet[(v >> 12) & 63];
         out += kAlphabet[(v >> 6) & 63];

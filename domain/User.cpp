@@ -10,9 +10,12 @@ namespace mofang::domain {
 
 std::string_view toString(UserStatus status) {
     switch (status) {
-        case UserStatus::Active: return "active";
-        case UserStatus::Inactive: return "inactive";
-        case UserStatus::Blocked: return "blocked";
+        case UserStatus::Active:
+            return "active";
+        case UserStatus::Inactive:
+            return "inactive";
+        case UserStatus::Blocked:
+            return "blocked";
     }
     return "active";
 }
@@ -39,15 +42,17 @@ std::string userJson(const User& user) {
         w.value(formatRfc3339(*user.lastLogin));
     else
         w.null();
-    w.field("createdAt", formatRfc3339(user.createdAt)).field("updatedAt", formatRfc3339(user.updatedAt)).endObject();
+    w.field("createdAt", formatRfc3339(user.createdAt))
+        .field("updatedAt", formatRfc3339(user.updatedAt))
+        .endObject();
     return w.take();
 }
 
 std::optional<std::string> checkUsername(std::string_view username) {
     if (username.size() < 3 || username.size() > 32) return "must be 3 to 32 characters";
     for (const char c : username) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '.' || c == '-';
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '_' || c == '.' || c == '-';
         if (!ok) return "may contain only letters, digits, '_', '.' and '-'";
     }
     return std::nullopt;
@@ -75,8 +80,8 @@ std::optional<std::string> checkEmail(std::string_view email) {
         return "is not a valid email address";
     for (const char c : domain) {
         const auto u = static_cast<unsigned char>(c);
-        const bool ok = u >= 0x80 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '.';
+        const bool ok = u >= 0x80 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '.';
         if (!ok) return "is not a valid email address";
     }
     return std::nullopt;
@@ -86,7 +91,8 @@ std::optional<std::string> checkPassword(std::string_view password) {
     if (!text::isValidUtf8(password)) return "must be valid UTF-8";
     if (text::codePointCount(password) < kMinPasswordLength)
         return "must be at least " + std::to_string(kMinPasswordLength) + " characters";
-    if (password.size() > kMaxPasswordBytes) return "must be at most " + std::to_string(kMaxPasswordBytes) + " bytes";
+    if (password.size() > kMaxPasswordBytes)
+        return "must be at most " + std::to_string(kMaxPasswordBytes) + " bytes";
     return std::nullopt;
 }
 

@@ -8,7 +8,9 @@ namespace mofang::domain {
 UserService::UserService(Store& store, const Crypto& crypto, const Clock& clock)
     : store_(store), crypto_(crypto), clock_(clock) {}
 
-Principal UserService::systemPrincipal() { return Principal(0, Role::Admin, {}); }
+Principal UserService::systemPrincipal() {
+    return Principal(0, Role::Admin, {});
+}
 
 std::vector<User> UserService::list(const Principal& who, std::optional<UserId> afterId, int limit) {
     who.require(perm::kUserManage);
@@ -50,8 +52,8 @@ User UserService::create(const Principal& who, const NewUser& input, const Audit
         if (r.users().emailTaken(user.email, 0)) dup.add("email", "is already taken");
         if (!dup.empty()) throw conflict(dup.items().front().field + " is already taken", dup.items());
         user.id = r.users().insert(user);
-        r.operationLogs().append(
-            makeLogEntry(audit, "user.create", std::to_string(user.id), std::nullopt, userJson(user), user.createdAt));
+        r.operationLogs().append(makeLogEntry(audit, "user.create", std::to_string(user.id), std::nullopt,
+                                              userJson(user), user.createdAt));
     });
     return user;
 }
@@ -82,8 +84,8 @@ User UserService::update(const Principal& who, UserId id, const UserPatch& patch
         r.users().update(next);
         const bool blocking = next.status == UserStatus::Blocked && current->status != UserStatus::Blocked;
         if (next.status != UserStatus::Active || newHash) r.sessions().removeAllOfUser(id, std::nullopt);
-        r.operationLogs().append(makeLogEntry(audit, blocking ? "user.block" : "user.update", std::to_string(id),
-                                              userJson(*current), userJson(next), now));
+        r.operationLogs().append(makeLogEntry(audit, blocking ? "user.block" : "user.update",
+                                              std::to_string(id), userJson(*current), userJson(next), now));
         updated = next;
     });
     return updated;
@@ -107,14 +109,15 @@ bool UserService::ensureAdmin(std::string_view password) {
         user.createdAt = user.updatedAt = clock_.now();
         user.id = r.users().insert(user);
         AuditContext audit{std::nullopt, "", "mofang bootstrap", std::string("admin.password bootstrap")};
-        r.operationLogs().append(
-            makeLogEntry(audit, "user.create", std::to_string(user.id), std::nullopt, userJson(user), user.createdAt));
+        r.operationLogs().append(makeLogEntry(audit, "user.create", std::to_string(user.id), std::nullopt,
+                                              userJson(user), user.createdAt));
         created = true;
     });
     return created;
 }
 
-std::vector<OperationLogEntry> OperationLogService::list(const Principal& who, const OperationLogQuery& query) {
+std::vector<OperationLogEntry> OperationLogService::list(const Principal& who,
+                                                         const OperationLogQuery& query) {
     who.require(perm::kLogRead);
     std::vector<OperationLogEntry> entries;
     store_.read([&](Repositories& r) { entries = r.operationLogs().list(query); });

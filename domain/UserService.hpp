@@ -10,7 +10,7 @@ namespace mofang::domain {
 
 // User management (SPEC §5 /users, mofangctl user ...). Every call checks user.manage first.
 class UserService final {
-public:
+  public:
     UserService(Store& store, const Crypto& crypto, const Clock& clock);
 
     std::vector<User> list(const Principal& who, std::optional<UserId> afterId, int limit);
@@ -29,7 +29,7 @@ public:
     // The principal of administrative tools (mofangctl), which act as no user.
     static Principal systemPrincipal();
 
-private:
+  private:
     Store& store_;
     const Crypto& crypto_;
     const Clock& clock_;
@@ -37,11 +37,11 @@ private:
 
 // Operation-log reads (SPEC §5 /operation-logs); needs log.read.
 class OperationLogService final {
-public:
+  public:
     explicit OperationLogService(Store& store) : store_(store) {}
     std::vector<OperationLogEntry> list(const Principal& who, const OperationLogQuery& query);
 
-private:
+  private:
     Store& store_;
 };
 

@@ -24,13 +24,15 @@ void flatten(const Poco::Util::AbstractConfiguration& conf, const std::string& p
 
 }  // namespace
 
-domain::AppConfig loadConfig(const std::optional<std::string>& path, const std::optional<std::string>& listenOverride) {
+domain::AppConfig loadConfig(const std::optional<std::string>& path,
+                             const std::optional<std::string>& listenOverride) {
     std::map<std::string, std::string> values;
     std::optional<std::string> file = path;
     if (!file && Poco::File(kDefaultConfigPath).exists()) file = kDefaultConfigPath;
     if (file) {
         try {
-            Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> conf(new Poco::Util::PropertyFileConfiguration(*file));
+            Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> conf(
+                new Poco::Util::PropertyFileConfiguration(*file));
             flatten(*conf, "", values);
         } catch (const Poco::Exception& e) {
             throw domain::ConfigError("--config", "cannot read " + *file + ": " + e.displayText());

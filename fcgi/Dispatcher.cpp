@@ -39,8 +39,9 @@ Response Dispatcher::handle(std::map<std::string, std::string> params, Request::
             if (!match.allowed.empty()) {
                 std::string allow;
                 for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
-                response = errorResponse(dom::DomainError(dom::ErrorKind::MethodNotAllowed, "method_not_allowed",
-                                                          "method " + request.method() + " is not allowed here"));
+                response =
+                    errorResponse(dom::DomainError(dom::ErrorKind::MethodNotAllowed, "method_not_allowed",
+                                                   "method " + request.method() + " is not allowed here"));
                 response.header("Allow", allow);
             } else {
                 throw dom::notFound("no such resource");
@@ -52,11 +53,13 @@ Response Dispatcher::handle(std::map<std::string, std::string> params, Request::
         response = errorResponse(e);
     } catch (const std::exception& e) {
         if (requestId.empty()) requestId = fallbackRequestId();
-        Log::error("request_failed", {{"request_id", requestId}, {"method", method}, {"path", path}, {"error", e.what()}});
+        Log::error("request_failed",
+                   {{"request_id", requestId}, {"method", method}, {"path", path}, {"error", e.what()}});
         response = internalErrorResponse(requestId);
     } catch (...) {
         if (requestId.empty()) requestId = fallbackRequestId();
-        Log::error("request_failed", {{"request_id", requestId}, {"method", method}, {"path", path}, {"error", "unknown"}});
+        Log::error("request_failed",
+                   {{"request_id", requestId}, {"method", method}, {"path", path}, {"error", "unknown"}});
         response = internalErrorResponse(requestId);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -8,18 +8,30 @@ using domain::ErrorKind;
 
 int statusFor(ErrorKind kind) {
     switch (kind) {
-        case ErrorKind::BadRequest: return 400;
-        case ErrorKind::Unauthenticated: return 401;
-        case ErrorKind::Forbidden: return 403;
-        case ErrorKind::NotFound: return 404;
-        case ErrorKind::MethodNotAllowed: return 405;
-        case ErrorKind::Conflict: return 409;
-        case ErrorKind::PayloadTooLarge: return 413;
-        case ErrorKind::UnsupportedMediaType: return 415;
-        case ErrorKind::RangeNotSatisfiable: return 416;
-        case ErrorKind::Validation: return 422;
-        case ErrorKind::RateLimited: return 429;
-        case ErrorKind::Unavailable: return 503;
+        case ErrorKind::BadRequest:
+            return 400;
+        case ErrorKind::Unauthenticated:
+            return 401;
+        case ErrorKind::Forbidden:
+            return 403;
+        case ErrorKind::NotFound:
+            return 404;
+        case ErrorKind::MethodNotAllowed:
+            return 405;
+        case ErrorKind::Conflict:
+            return 409;
+        case ErrorKind::PayloadTooLarge:
+            return 413;
+        case ErrorKind::UnsupportedMediaType:
+            return 415;
+        case ErrorKind::RangeNotSatisfiable:
+            return 416;
+        case ErrorKind::Validation:
+            return 422;
+        case ErrorKind::RateLimited:
+            return 429;
+        case ErrorKind::Unavailable:
+            return 503;
     }
     return 500;
 }
@@ -29,7 +41,8 @@ Response errorResponse(const domain::DomainError& error) {
     w.beginObject().key("error").beginObject().field("code", error.code()).field("message", error.what());
     if (!error.details().empty()) {
         w.key("details").beginArray();
-        for (const auto& d : error.details()) w.beginObject().field("field", d.field).field("message", d.message).endObject();
+        for (const auto& d : error.details())
+            w.beginObject().field("field", d.field).field("message", d.message).endObject();
         w.endArray();
     }
     w.endObject().endObject();

@@ -49,7 +49,9 @@ bool writeAll(FCGX_Stream* out, const char* data, std::size_t size) {
 FcgiServer::FcgiServer(ServerOptions options, Dispatcher& dispatcher)
     : options_(std::move(options)), dispatcher_(dispatcher) {}
 
-FcgiServer::~FcgiServer() { removeSocketFile(); }
+FcgiServer::~FcgiServer() {
+    removeSocketFile();
+}
 
 void FcgiServer::removeSocketFile() {
     if (!socketPath_.empty()) {
@@ -74,7 +76,8 @@ void FcgiServer::open() {
             throw std::runtime_error("no --listen given and no socket inherited (LISTEN_FDS or fd 0)");
         }
         if (!isListeningSocket(listenFd_))
-            throw std::runtime_error("inherited fd " + std::to_string(listenFd_) + " is not a listening socket");
+            throw std::runtime_error("inherited fd " + std::to_string(listenFd_) +
+                                     " is not a listening socket");
         return;
     }
     if (options_.listen.rfind("unix:", 0) == 0) {
@@ -95,7 +98,8 @@ void FcgiServer::open() {
         return;
     }
     listenFd_ = FCGX_OpenSocket(options_.listen.c_str(), 1024);
-    if (listenFd_ < 0) throw std::runtime_error("cannot listen on " + options_.listen + ": " + std::strerror(errno));
+    if (listenFd_ < 0)
+        throw std::runtime_error("cannot listen on " + options_.listen + ": " + std::strerror(errno));
 }
 
 void FcgiServer::workerLoop(int) {
@@ -118,10 +122,11 @@ void FcgiServer::workerLoop(int) {
         }
         const bool headOnly = params["REQUEST_METHOD"] == "HEAD";
         FCGX_Stream* in = request.in;
-        Response response = dispatcher_.handle(std::move(params), [in](char* buf, std::size_t size) -> std::size_t {
-            const int n = FCGX_GetStr(buf, static_cast<int>(std::min<std::size_t>(size, 1 << 30)), in);
-            return n > 0 ? static_cast<std::size_t>(n) : 0;
-        });
+        Response response =
+            dispatcher_.handle(std::move(params), [in](char* buf, std::size_t size) -> std::size_t {
+                const int n = FCGX_GetStr(buf, static_cast<int>(std::min<std::size_t>(size, 1 << 30)), in);
+                return n > 0 ? static_cast<std::size_t>(n) : 0;
+            });
         params = {};
         std::string head = "Status: " + std::to_string(response.status) + " " +
                            std::string(reasonPhrase(response.status)) + "\r\n";
@@ -165,7 +170,8 @@ int FcgiServer::run() {
         });
         handles.push_back(workers.back().native_handle());
     }
-    Log::info("serving", {{"listen", options_.listen.empty() ? "inherited fd " + std::to_string(listenFd_) : options_.listen},
+    Log::info("serving", {{"listen", options_.listen.empty() ? "inherited fd " + std::to_string(listenFd_)
+                                                             : options_.listen},
                           {"threads", std::to_string(options_.threads)}});
 
     sigset_t waitFor;
@@ -179,7 +185,8 @@ int FcgiServer::run() {
     gStopping = true;
     FCGX_ShutdownPending();
 
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdownTimeoutMs);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.shutdownTimeoutMs);
     std::unique_lock<std::mutex> lock(mutex);
     while (running > 0 && std::chrono::steady_clock::now() < deadline) {
         // Threads idle in accept() wake on SIGUSR1; repeat in case one was between its check and accept().

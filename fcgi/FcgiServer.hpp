@@ -19,7 +19,7 @@ struct ServerOptions {
 // running requests finish up to the deadline, return 0. The socket file is removed on exit only
 // if it is still the one this process created.
 class FcgiServer final {
-public:
+  public:
     FcgiServer(ServerOptions options, Dispatcher& dispatcher);
     ~FcgiServer();
     // Opens the listening socket; throws std::runtime_error with the reason.
@@ -27,7 +27,7 @@ public:
     // Serves until a stop signal; returns the process exit code.
     int run();
 
-private:
+  private:
     void workerLoop(int index);
     void removeSocketFile();
     ServerOptions options_;

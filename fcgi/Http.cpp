@@ -59,7 +59,8 @@ Request::Request(std::map<std::string, std::string> params, BodyReader body)
         if (!part.empty()) {
             const auto eq = part.find('=');
             auto k = percentDecode(part.substr(0, eq), true);
-            auto v = percentDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), true);
+            auto v =
+                percentDecode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1), true);
             if (!k || !v || !dom::text::isValidUtf8(*k) || !dom::text::isValidUtf8(*v))
                 throw dom::badRequest("malformed query string");
             query_.emplace_back(std::move(*k), std::move(*v));
@@ -76,7 +77,8 @@ std::optional<std::string> Request::param(const std::string& name) const {
 
 std::optional<std::string> Request::header(std::string_view name) const {
     std::string key = "HTTP_";
-    for (const char c : name) key += c == '-' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    for (const char c : name)
+        key += c == '-' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     if (key == "HTTP_CONTENT_TYPE") return param("CONTENT_TYPE");
     if (key == "HTTP_CONTENT_LENGTH") return param("CONTENT_LENGTH");
     return param(key);
@@ -96,7 +98,8 @@ std::optional<std::string> Request::cookie(std::string_view name) const {
         if (pair.substr(0, eq) == name) {
             auto value = pair.substr(eq + 1);
             while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                value = value.substr(1, value.size() - 2);
             return std::string(value);
         }
     }
@@ -116,7 +119,9 @@ std::vector<std::string> Request::queryAll(std::string_view name) const {
     return out;
 }
 
-std::string Request::contentType() const { return param("CONTENT_TYPE").value_or(""); }
+std::string Request::contentType() const {
+    return param("CONTENT_TYPE").value_or("");
+}
 
 std::string Request::readBody(std::size_t maxBytes) {
     if (contentLength_ && *contentLength_ > maxBytes) throw dom::payloadTooLarge();
@@ -158,27 +163,48 @@ Response Response::text(int status, std::string body, std::string contentType) {
 
 std::string_view reasonPhrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 201: return "Created";
-        case 202: return "Accepted";
-        case 204: return "No Content";
-        case 206: return "Partial Content";
-        case 302: return "Found";
-        case 304: return "Not Modified";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 409: return "Conflict";
-        case 413: return "Payload Too Large";
-        case 415: return "Unsupported Media Type";
-        case 416: return "Range Not Satisfiable";
-        case 422: return "Unprocessable Entity";
-        case 429: return "Too Many Requests";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
-        default: return "Unknown";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 202:
+            return "Accepted";
+        case 204:
+            return "No Content";
+        case 206:
+            return "Partial Content";
+        case 302:
+            return "Found";
+        case 304:
+            return "Not Modified";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Payload Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 416:
+            return "Range Not Satisfiable";
+        case 422:
+            return "Unprocessable Entity";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return "Unknown";
     }
 }
 

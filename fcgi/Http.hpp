@@ -14,7 +14,7 @@ namespace mofang::fcgi {
 // One HTTP request as the FastCGI adapter hands it to the routes: CGI params, decoded query
 // string, headers, cookies, and the body as a stream. Independent of libfcgi.
 class Request final {
-public:
+  public:
     using BodyReader = std::function<std::size_t(char* buffer, std::size_t size)>;  // 0 at end
 
     // `params` are the CGI/FastCGI params (REQUEST_METHOD, HTTP_*, ...). Throws bad request (400)
@@ -43,7 +43,7 @@ public:
     // Path parameters filled in by the router ({id} → value).
     std::map<std::string, std::string, std::less<>> pathParams;
 
-private:
+  private:
     std::map<std::string, std::string> params_;
     BodyReader body_;
     std::string method_, path_, requestId_, remoteAddr_;

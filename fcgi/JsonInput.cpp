@@ -28,11 +28,14 @@ JsonInput JsonInput::parse(const std::string& text) {
     } catch (const std::exception&) {
         throw dom::badRequest("malformed JSON");
     }
-    if (root.type() != typeid(Poco::JSON::Object::Ptr)) throw dom::badRequest("the body must be a JSON object");
+    if (root.type() != typeid(Poco::JSON::Object::Ptr))
+        throw dom::badRequest("the body must be a JSON object");
     return JsonInput(root.extract<Poco::JSON::Object::Ptr>());
 }
 
-bool JsonInput::has(const std::string& field) const { return object_->has(field); }
+bool JsonInput::has(const std::string& field) const {
+    return object_->has(field);
+}
 
 std::optional<std::string> JsonInput::optString(const std::string& field) const {
     if (!object_->has(field) || object_->isNull(field)) return std::nullopt;

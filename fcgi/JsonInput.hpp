@@ -12,7 +12,7 @@ namespace mofang::fcgi {
 
 // A JSON request body as a typed object: a wrong type is a 422 naming the field, never a 500.
 class JsonInput final {
-public:
+  public:
     // Checks Content-Type (415), size (413), UTF-8 and syntax (400), and that it is an object (400).
     static JsonInput fromRequest(Request& request, std::size_t maxBytes);
     static JsonInput parse(const std::string& text);
@@ -26,7 +26,7 @@ public:
     // A nested object; its fields are reported as "field.sub" in errors.
     std::optional<JsonInput> optObject(const std::string& field) const;
 
-private:
+  private:
     JsonInput(Poco::JSON::Object::Ptr object, std::string prefix = "")
         : object_(std::move(object)), prefix_(std::move(prefix)) {}
     std::string name(const std::string& field) const { return prefix_ + field; }

@@ -15,10 +15,14 @@ std::atomic<int> gThreshold{static_cast<int>(LogLevel::Info)};
 
 const char* name(LogLevel level) {
     switch (level) {
-        case LogLevel::Debug: return "debug";
-        case LogLevel::Info: return "info";
-        case LogLevel::Warn: return "warn";
-        case LogLevel::Error: return "error";
+        case LogLevel::Debug:
+            return "debug";
+        case LogLevel::Info:
+            return "info";
+        case LogLevel::Warn:
+            return "warn";
+        case LogLevel::Error:
+            return "error";
     }
     return "info";
 }
@@ -32,9 +36,12 @@ void appendValue(std::string& line, std::string_view value) {
     line += '"';
     for (const char c : value) {
         if (c == '"' || c == '\\') line += '\\';
-        if (c == '\n') line += "\\n";
-        else if (c == '\r') line += "\\r";
-        else line += c;
+        if (c == '\n')
+            line += "\\n";
+        else if (c == '\r')
+            line += "\\r";
+        else
+            line += c;
     }
     line += '"';
 }
@@ -43,9 +50,12 @@ void appendValue(std::string& line, std::string_view value) {
 
 void Log::setLevel(std::string_view level) {
     LogLevel l = LogLevel::Info;
-    if (level == "debug") l = LogLevel::Debug;
-    else if (level == "warn") l = LogLevel::Warn;
-    else if (level == "error") l = LogLevel::Error;
+    if (level == "debug")
+        l = LogLevel::Debug;
+    else if (level == "warn")
+        l = LogLevel::Warn;
+    else if (level == "error")
+        l = LogLevel::Error;
     gThreshold = static_cast<int>(l);
 }
 

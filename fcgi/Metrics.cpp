@@ -42,8 +42,8 @@ std::string Metrics::render(const std::function<void(std::string&)>& extraGauges
     out += "# TYPE mofang_http_request_duration_seconds histogram\n";
     char buf[128];
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-        std::snprintf(buf, sizeof buf, "mofang_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", kBuckets[i],
-                      static_cast<unsigned long long>(bucketCounts_[i]));
+        std::snprintf(buf, sizeof buf, "mofang_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                      kBuckets[i], static_cast<unsigned long long>(bucketCounts_[i]));
         out += buf;
     }
     out += "mofang_http_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(count_) + "\n";

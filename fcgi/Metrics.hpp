@@ -13,12 +13,12 @@ namespace mofang::fcgi {
 // Request counters by route and status, one latency histogram, the in-flight gauge; rendered in
 // the Prometheus text format together with gauges supplied by the caller (DB pool in use).
 class Metrics final {
-public:
+  public:
     void started() { inFlight_.fetch_add(1, std::memory_order_relaxed); }
     void finished(const std::string& route, int status, double seconds);
     std::string render(const std::function<void(std::string&)>& extraGauges) const;
 
-private:
+  private:
     static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                         0.1,   0.25,   0.5,   1.0,  2.5,   10.0};
     mutable std::mutex mutex_;

@@ -13,8 +13,10 @@ Caller RouteContext::authenticate(const Request& request) const {
     bool byCookie = false;
     std::optional<std::string> token;
     if (auto h = request.header("Authorization")) {
-        if (h->size() > 7 && dom::text::iequalsAscii(h->substr(0, 7), "bearer ")) token = dom::text::trim(h->substr(7));
-        else throw dom::unauthenticated("unsupported Authorization scheme; use Bearer");
+        if (h->size() > 7 && dom::text::iequalsAscii(h->substr(0, 7), "bearer "))
+            token = dom::text::trim(h->substr(7));
+        else
+            throw dom::unauthenticated("unsupported Authorization scheme; use Bearer");
     } else if (auto c = request.cookie(kSessionCookie)) {
         token = *c;
         byCookie = true;
@@ -46,7 +48,8 @@ std::string RouteContext::clientIp(const Request& request) const {
         start = comma + 1;
     }
     for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
-        if (it->empty() || it->size() > 45 || it->find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos)
+        if (it->empty() || it->size() > 45 ||
+            it->find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos)
             return ip;  // garbage: stop at the last address we could vouch for
         ip = *it;
         if (!isTrusted(ip)) return ip;

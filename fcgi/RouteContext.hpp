@@ -24,14 +24,16 @@ struct Caller {
 // with the CSRF rule applied), the audit context (client IP through trusted proxies only,
 // user agent, X-Audit-Reason), JSON bodies within the size limit, and path ids.
 class RouteContext final {
-public:
+  public:
     RouteContext(Services& s, Metrics& m) : services(s), metrics(m) {}
 
     // Throws 401 without a valid session, 403 csrf_failed per the CSRF rule.
     Caller authenticate(const Request& request) const;
     domain::AuditContext audit(const Request& request, const Caller* caller) const;
     std::string clientIp(const Request& request) const;
-    JsonInput json(Request& request) const { return JsonInput::fromRequest(request, services.config.maxJsonBytes); }
+    JsonInput json(Request& request) const {
+        return JsonInput::fromRequest(request, services.config.maxJsonBytes);
+    }
     // A path parameter that must be a positive id; anything else is a 404.
     static std::int64_t pathId(const Request& request, const std::string& name = "id");
 

@@ -17,7 +17,9 @@ std::vector<std::string> split(const std::string& path) {
     return out;
 }
 
-bool isParam(const std::string& segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+bool isParam(const std::string& segment) {
+    return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
 
 // Literal segments count more, so /users/me would beat /users/{id}.
 int specificity(const std::vector<std::string>& segments) {
@@ -31,8 +33,9 @@ int specificity(const std::vector<std::string>& segments) {
 void Router::add(std::string method, std::string pattern, Handler handler) {
     auto segments = split(pattern);
     routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
-    std::stable_sort(routes_.begin(), routes_.end(),
-                     [](const Route& a, const Route& b) { return specificity(a.segments) > specificity(b.segments); });
+    std::stable_sort(routes_.begin(), routes_.end(), [](const Route& a, const Route& b) {
+        return specificity(a.segments) > specificity(b.segments);
+    });
 }
 
 Router::Match Router::match(Request& request) const {
@@ -46,14 +49,17 @@ Router::Match Router::match(Request& request) const {
         bool ok = true;
         for (std::size_t i = 0; i < segments.size() && ok; ++i) {
             if (isParam(route.segments[i])) {
-                if (segments[i].empty()) ok = false;
-                else params[route.segments[i].substr(1, route.segments[i].size() - 2)] = segments[i];
+                if (segments[i].empty())
+                    ok = false;
+                else
+                    params[route.segments[i].substr(1, route.segments[i].size() - 2)] = segments[i];
             } else {
                 ok = route.segments[i] == segments[i];
             }
         }
         if (!ok) continue;
-        const bool methodOk = route.method == request.method() || (route.method == "GET" && request.method() == "HEAD");
+        const bool methodOk =
+            route.method == request.method() || (route.method == "GET" && request.method() == "HEAD");
         if (!methodOk) {
             if (std::find(result.allowed.begin(), result.allowed.end(), route.method) == result.allowed.end())
                 result.allowed.push_back(route.method);

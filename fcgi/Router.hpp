@@ -13,7 +13,7 @@ using Handler = std::function<Response(Request&)>;
 // Method + path pattern → handler. Patterns are literal segments and `{name}` parameters
 // (`/api/v1/users/{id}`); a literal segment wins over a parameter at the same place.
 class Router final {
-public:
+  public:
     void add(std::string method, std::string pattern, Handler handler);
 
     struct Match {
@@ -24,7 +24,7 @@ public:
     // Fills request.pathParams on a match.
     Match match(Request& request) const;
 
-private:
+  private:
     struct Route {
         std::string method;
         std::string pattern;

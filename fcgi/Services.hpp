@@ -15,7 +15,7 @@ namespace mofang::fcgi {
 // The composition root's product: every long-lived object, built once from the config and
 // shared by all request threads. Only main() files build one.
 class Services final {
-public:
+  public:
     explicit Services(domain::AppConfig config);
 
     // Migrations when db.auto_migrate, then the admin bootstrap when admin.password is set.

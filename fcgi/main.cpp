@@ -48,9 +48,11 @@ int main(int argc, char** argv) {
         fcgi::Router router;
         fcgi::addAllRoutes(router, context);
         fcgi::Dispatcher dispatcher(router, metrics);
-        fcgi::FcgiServer server({config.listen, config.threads, config.socketMode, config.shutdownTimeoutMs}, dispatcher);
+        fcgi::FcgiServer server({config.listen, config.threads, config.socketMode, config.shutdownTimeoutMs},
+                                dispatcher);
         server.open();
-        fcgi::Log::info("started", {{"db", services.db.describe()}, {"threads", std::to_string(config.threads)}});
+        fcgi::Log::info("started",
+                        {{"db", services.db.describe()}, {"threads", std::to_string(config.threads)}});
         return server.run();
     } catch (const domain::ConfigError& e) {
         std::cerr << "mofang-fcgi: configuration error: " << e.what() << "\n";

@@ -46,7 +46,8 @@ Args parseArgs(int argc, char** argv) {
 
 std::string need(const Args& a, const std::string& name) {
     const auto it = a.options.find(name);
-    if (it == a.options.end() || it->second.empty()) throw std::invalid_argument("--" + name + " is required");
+    if (it == a.options.end() || it->second.empty())
+        throw std::invalid_argument("--" + name + " is required");
     return it->second;
 }
 
@@ -62,7 +63,9 @@ std::vector<std::string> splitCommas(const std::string& s) {
     return out;
 }
 
-domain::AuditContext cliAudit() { return {std::nullopt, "", "mofangctl", std::nullopt}; }
+domain::AuditContext cliAudit() {
+    return {std::nullopt, "", "mofangctl", std::nullopt};
+}
 
 int run(const Args& args) {
     std::optional<std::string> configPath;
@@ -77,14 +80,15 @@ int run(const Args& args) {
     if (cmd == "migrate") {
         const auto report = persistence::migrate(services.db);
         for (const auto& m : report.applied) std::cout << "applied " << m << "\n";
-        std::cout << "schema version " << report.toVersion << (report.applied.empty() ? " (up to date)" : "") << "\n";
+        std::cout << "schema version " << report.toVersion << (report.applied.empty() ? " (up to date)" : "")
+                  << "\n";
         return 0;
     }
     if (cmd == "check") {
         services.db.ping();
         std::cout << "config: ok\ndatabase: ok (" << services.db.describe() << ", schema "
-                  << persistence::currentSchemaVersion(services.db) << " of " << persistence::latestSchemaVersion()
-                  << ")\n";
+                  << persistence::currentSchemaVersion(services.db) << " of "
+                  << persistence::latestSchemaVersion() << ")\n";
         std::cout << "storage: " << config.storage << "\n";
         return 0;
     }
@@ -105,8 +109,10 @@ int run(const Args& args) {
         if (sub == "passwd" || sub == "block") {
             const auto user = services.users.findByUsername(system, need(args, "username"));
             domain::UserPatch patch;
-            if (sub == "passwd") patch.password = need(args, "password");
-            else patch.status = "blocked";
+            if (sub == "passwd")
+                patch.password = need(args, "password");
+            else
+                patch.status = "blocked";
             services.users.update(system, user.id, patch, cliAudit());
             std::cout << (sub == "passwd" ? "password set for " : "blocked ") << user.username << "\n";
             return 0;

@@ -1,10 +1,10 @@
 #include "persistence/Database.hpp"
 
+#include <Poco/Data/DataException.h>
 #include <Poco/Data/MySQL/Connector.h>
 #include <Poco/Data/MySQL/MySQLException.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
-#include <Poco/Data/DataException.h>
 #include <Poco/URI.h>
 
 #include <cstdlib>
@@ -38,38 +38,59 @@ void applyDialectSettings(Session& session, Dialect dialect) {
 }
 
 class DialectSessionPool final : public Poco::Data::SessionPool {
-public:
+  public:
     DialectSessionPool(const DatabaseTarget& target, int poolSize)
         : Poco::Data::SessionPool(target.connector, target.connectionString, 1, poolSize, 60),
           dialect_(target.dialect) {}
 
-protected:
+  protected:
     void customizeSession(Session& session) override { applyDialectSettings(session, dialect_); }
 
-private:
+  private:
     Dialect dialect_;
 };
 
 enum class Failure { ConnectionLost, Duplicate, Busy, Other };
 
+// Poco 1.11 leaves code() at 0 for MySQL errors: the client's errno is only in the text
+// ("[mysql_stmt_errno]: 1062", "[mysql_errno]: 2006").
+int mysqlErrno(const Poco::Data::MySQL::MySQLException& e) {
+    if (e.code() != 0) return e.code();
+    const std::string text = e.displayText();
+    for (const std::string key : {"[mysql_stmt_errno]: ", "[mysql_errno]: "}) {
+        const auto at = text.find(key);
+        if (at != std::string::npos) return std::atoi(text.c_str() + at + key.size());
+    }
+    return 0;
+}
+
 Failure classify(const Poco::Exception& e) {
     if (dynamic_cast<const Poco::Data::SessionPoolExhaustedException*>(&e)) return Failure::Busy;
     if (dynamic_cast<const Poco::Data::MySQL::ConnectionException*>(&e)) return Failure::ConnectionLost;
     if (const auto* my = dynamic_cast<const Poco::Data::MySQL::MySQLException*>(&e)) {
-        switch (my->code()) {
-            case 1062: return Failure::Duplicate;
+        switch (mysqlErrno(*my)) {
+            case 1062:
+                return Failure::Duplicate;
             case 1205:  // lock wait timeout
             case 1213:  // deadlock
                 return Failure::Busy;
             case 1243:  // unknown prepared statement handler (after a reconnect)
-            case 2002: case 2003: case 2005: case 2006: case 2013: case 2055:
+            case 2002:
+            case 2003:
+            case 2005:
+            case 2006:
+            case 2013:
+            case 2055:
                 return Failure::ConnectionLost;
-            default: break;
+            default:
+                break;
         }
         // Poco reports some connection failures with code 0 and the client's text.
         const std::string text = my->displayText();
-        if (text.find("gone away") != std::string::npos || text.find("Lost connection") != std::string::npos ||
-            text.find("Can't connect") != std::string::npos || text.find("Unknown prepared statement") != std::string::npos)
+        if (text.find("gone away") != std::string::npos ||
+            text.find("Lost connection") != std::string::npos ||
+            text.find("Can't connect") != std::string::npos ||
+            text.find("Unknown prepared statement") != std::string::npos)
             return Failure::ConnectionLost;
         return Failure::Other;
     }
@@ -114,7 +135,8 @@ DatabaseTarget parseDatabaseUri(const std::string& uri) {
         t.describe = "sqlite:" + path;
         return t;
     }
-    if (uri.rfind("mysql://", 0) != 0) throw std::invalid_argument("database URI must start with sqlite: or mysql://");
+    if (uri.rfind("mysql://", 0) != 0)
+        throw std::invalid_argument("database URI must start with sqlite: or mysql://");
     Poco::URI parsed;
     try {
         parsed = Poco::URI(uri);
@@ -147,8 +169,9 @@ DatabaseTarget parseDatabaseUri(const std::string& uri) {
     const unsigned port = parsed.getPort() ? parsed.getPort() : 3306;
     t.dialect = Dialect::MySQL;
     t.connector = "MySQL";
-    t.connectionString = "host=" + host + ";port=" + std::to_string(port) + ";user=" + user + ";password=" + password +
-                         ";db=" + dbName + ";compress=false;auto-reconnect=true;secure-auth=true;character-set=utf8mb4";
+    t.connectionString = "host=" + host + ";port=" + std::to_string(port) + ";user=" + user +
+                         ";password=" + password + ";db=" + dbName +
+                         ";compress=false;auto-reconnect=true;secure-auth=true;character-set=utf8mb4";
     t.describe = "mysql://" + user + "@" + host + ":" + std::to_string(port) + "/" + dbName +
                  (t.unixSocket.empty() ? "" : "?socket=" + t.unixSocket);
     return t;
@@ -168,8 +191,12 @@ Database::~Database() {
     }
 }
 
-void Database::transact(const std::function<void(Session&)>& work) { execute(true, work); }
-void Database::run(const std::function<void(Session&)>& work) { execute(false, work); }
+void Database::transact(const std::function<void(Session&)>& work) {
+    execute(true, work);
+}
+void Database::run(const std::function<void(Session&)>& work) {
+    execute(false, work);
+}
 
 void Database::execute(bool transactional, const std::function<void(Session&)>& work) {
     const bool sqlite = target_.dialect == Dialect::SQLite;
@@ -257,7 +284,11 @@ void Database::ping() {
     });
 }
 
-int Database::sessionsInUse() const { return pool_->used(); }
-int Database::poolCapacity() const { return pool_->capacity(); }
+int Database::sessionsInUse() const {
+    return pool_->used();
+}
+int Database::poolCapacity() const {
+    return pool_->capacity();
+}
 
 }  // namespace mofang::persistence

@@ -39,7 +39,7 @@ struct PinnedSession {
 // (2006/2013/1243, refused connects) are retried once on a fresh attempt and otherwise become
 // domain `unavailable` (503); duplicate keys become `conflict` (409).
 class Database final {
-public:
+  public:
     Database(const std::string& uri, int poolSize);
     ~Database();
     Database(const Database&) = delete;
@@ -61,7 +61,7 @@ public:
     int sessionsInUse() const;
     int poolCapacity() const;
 
-private:
+  private:
     void execute(bool transactional, const std::function<void(Poco::Data::Session&)>& work);
     // After a failed attempt: throws the domain error for `e`, or returns to retry once.
     void retryOrThrow(const Poco::Exception& e, int attempt);

@@ -21,7 +21,9 @@ struct Migration {
 // Times are BIGINT milliseconds since the epoch, UTC (no TIMESTAMP/DATETIME driver traps).
 const char* kMyTable = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
-std::string my(const std::string& body) { return body + kMyTable; }
+std::string my(const std::string& body) {
+    return body + kMyTable;
+}
 
 const std::vector<Migration>& migrations() {
     static const std::vector<Migration> all = {
@@ -54,7 +56,8 @@ const std::vector<Migration>& migrations() {
                 " UNIQUE KEY uq_sessions_token (token_hash),"
                 " KEY idx_sessions_user (user_id),"
                 " KEY idx_sessions_expires (expires_at),"
-                " CONSTRAINT fk_sessions_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE)"),
+                " CONSTRAINT fk_sessions_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE "
+                "CASCADE)"),
              my("CREATE TABLE login_failures ("
                 " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                 " login_key VARCHAR(254) NOT NULL,"
@@ -155,7 +158,8 @@ const std::vector<Migration>& migrations() {
                 " value VARCHAR(32) NOT NULL,"
                 " PRIMARY KEY (product_id, kind, value),"
                 " KEY idx_product_tags_kind_value (kind, value, product_id),"
-                " CONSTRAINT fk_product_tags_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE)"),
+                " CONSTRAINT fk_product_tags_product FOREIGN KEY (product_id) REFERENCES products (id) ON "
+                "DELETE CASCADE)"),
              my("CREATE TABLE material_modules ("
                 " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                 " product_id BIGINT NOT NULL,"
@@ -166,7 +170,8 @@ const std::vector<Migration>& migrations() {
                 " updated_at BIGINT NOT NULL,"
                 " UNIQUE KEY uq_modules_slot (product_id, type, sub_type),"
                 " KEY idx_modules_order (sort_order),"
-                " CONSTRAINT fk_modules_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE)"),
+                " CONSTRAINT fk_modules_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE "
+                "CASCADE)"),
          },
          {
              "CREATE TABLE products ("
@@ -213,7 +218,8 @@ const std::vector<Migration>& migrations() {
 }
 
 std::int64_t nowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -237,7 +243,8 @@ MigrationReport applyPending(Session& s, Dialect dialect) {
     report.fromVersion = report.toVersion = versionOf(s);
     if (report.fromVersion > latestSchemaVersion())
         throw std::runtime_error("database schema version " + std::to_string(report.fromVersion) +
-                                 " is newer than this build knows (" + std::to_string(latestSchemaVersion()) + ")");
+                                 " is newer than this build knows (" + std::to_string(latestSchemaVersion()) +
+                                 ")");
     for (const auto& m : migrations()) {
         if (m.version <= report.toVersion) continue;
         for (const auto& sql : dialect == Dialect::MySQL ? m.mysql : m.sqlite) executeSql(s, sql);
@@ -256,7 +263,9 @@ MigrationReport applyPending(Session& s, Dialect dialect) {
 
 }  // namespace
 
-int latestSchemaVersion() { return migrations().back().version; }
+int latestSchemaVersion() {
+    return migrations().back().version;
+}
 
 int currentSchemaVersion(Database& db) {
     int version = 0;
@@ -277,7 +286,8 @@ MigrationReport migrate(Database& db) {
     // MySQL DDL commits implicitly; a named lock keeps concurrent start-ups from racing.
     db.run([&](Session& s) {
         Poco::Int64 locked = 0;
-        s << "SELECT GET_LOCK('mofang_migrate', 60)", Poco::Data::Keywords::into(locked), Poco::Data::Keywords::now;
+        s << "SELECT GET_LOCK('mofang_migrate', 60)", Poco::Data::Keywords::into(locked),
+            Poco::Data::Keywords::now;
         if (locked != 1) throw std::runtime_error("could not take the migration lock within 60 s");
         try {
             report = applyPending(s, Dialect::MySQL);

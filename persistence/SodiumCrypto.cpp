@@ -43,7 +43,8 @@ std::string SodiumCrypto::sha256Hex(std::string_view data) const {
 }
 
 domain::Millis SystemClock::now() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 

@@ -6,7 +6,7 @@ namespace mofang::persistence {
 
 // argon2id (libsodium's interactive limits), random tokens from the OS CSPRNG, SHA-256.
 class SodiumCrypto final : public domain::Crypto {
-public:
+  public:
     SodiumCrypto();
     std::string hashPassword(std::string_view password) const override;
     bool verifyPassword(std::string_view hash, std::string_view password) const override;
@@ -15,7 +15,7 @@ public:
 };
 
 class SystemClock final : public domain::Clock {
-public:
+  public:
     domain::Millis now() const override;
 };
 

@@ -12,7 +12,8 @@ using Arg = std::variant<std::int64_t, std::string>;
 constexpr char kTagSeparator = '\x1f';  // tags cannot hold control characters (domain rule)
 
 const char* kProductColumns =
-    "p.id, p.name, p.spu_code, p.gender, p.age_range, p.scenarios, p.styles, p.designer_3d, p.designer_graphic, "
+    "p.id, p.name, p.spu_code, p.gender, p.age_range, p.scenarios, p.styles, p.designer_3d, "
+    "p.designer_graphic, "
     "p.created_by, p.created_at, p.updated_at, p.is_deleted";
 
 std::string joinTags(const std::vector<std::string>& tags) {
@@ -71,7 +72,8 @@ std::string placeholders(std::size_t n) {
 }
 
 // The WHERE conditions of a filter over `products p`; `skipKind` leaves one kind out (facets).
-void appendFilter(const domain::ProductFilter& f, std::string_view skipKind, std::string& sql, std::vector<Arg>& args) {
+void appendFilter(const domain::ProductFilter& f, std::string_view skipKind, std::string& sql,
+                  std::vector<Arg>& args) {
     sql += " p.is_deleted = 0";
     if (f.gender && skipKind != "gender") {
         sql += " AND p.gender = ?";
@@ -83,7 +85,8 @@ void appendFilter(const domain::ProductFilter& f, std::string_view skipKind, std
     }
     const auto tagFilter = [&](const char* kind, const std::vector<std::string>& values) {
         if (values.empty() || skipKind == kind) return;
-        sql += std::string(" AND EXISTS (SELECT 1 FROM product_tags t WHERE t.product_id = p.id AND t.kind = '") +
+        sql += std::string(
+                   " AND EXISTS (SELECT 1 FROM product_tags t WHERE t.product_id = p.id AND t.kind = '") +
                kind + "' AND t.value IN (" + placeholders(values.size()) + "))";
         for (const auto& v : values) args.emplace_back(v);
     };
@@ -108,8 +111,9 @@ SqlQuery bound(Poco::Data::Session& s, const std::string& sql, const std::vector
 }
 
 void insertTags(Poco::Data::Session& s, const Product& p) {
-    for (const auto& [kind, values] : {std::pair<const char*, const std::vector<std::string>*>{"scenario", &p.scenarios},
-                                       {"style", &p.styles}})
+    for (const auto& [kind, values] :
+         {std::pair<const char*, const std::vector<std::string>*>{"scenario", &p.scenarios},
+          {"style", &p.styles}})
         for (const auto& v : *values)
             SqlQuery(s, "INSERT INTO product_tags (product_id, kind, value) VALUES (?, ?, ?)")
                 .arg(p.id)
@@ -121,7 +125,8 @@ void insertTags(Poco::Data::Session& s, const Product& p) {
 }  // namespace
 
 std::optional<Product> SqlProductRepository::findById(domain::ProductId id) {
-    auto rs = SqlQuery(s_, std::string("SELECT ") + kProductColumns + " FROM products p WHERE p.id = ? AND p.is_deleted = 0")
+    auto rs = SqlQuery(s_, std::string("SELECT ") + kProductColumns +
+                               " FROM products p WHERE p.id = ? AND p.is_deleted = 0")
                   .arg(id)
                   .rows();
     if (rs.rowCount() == 0) return std::nullopt;
@@ -147,7 +152,8 @@ bool SqlProductRepository::spuTaken(std::string_view spuCode, domain::ProductId 
 
 domain::ProductId SqlProductRepository::insert(const Product& p) {
     SqlQuery(s_,
-             "INSERT INTO products (name, spu_code, gender, age_range, scenarios, styles, designer_3d, designer_graphic, "
+             "INSERT INTO products (name, spu_code, gender, age_range, scenarios, styles, designer_3d, "
+             "designer_graphic, "
              "created_by, created_at, updated_at, is_deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")
         .arg(p.name)
         .arg(p.spuCode)
@@ -168,9 +174,10 @@ domain::ProductId SqlProductRepository::insert(const Product& p) {
 }
 
 void SqlProductRepository::update(const Product& p) {
-    SqlQuery(s_,
-             "UPDATE products SET name = ?, spu_code = ?, gender = ?, age_range = ?, scenarios = ?, styles = ?, "
-             "designer_3d = ?, designer_graphic = ?, updated_at = ? WHERE id = ?")
+    SqlQuery(
+        s_,
+        "UPDATE products SET name = ?, spu_code = ?, gender = ?, age_range = ?, scenarios = ?, styles = ?, "
+        "designer_3d = ?, designer_graphic = ?, updated_at = ? WHERE id = ?")
         .arg(p.name)
         .arg(p.spuCode)
         .arg(p.gender)
@@ -231,22 +238,26 @@ domain::ProductFacets SqlProductRepository::facets(const domain::ProductFilter& 
         sql += (extra.empty() ? "" : " AND") + where + " GROUP BY " + groupBy;
         auto rs = bound(s_, sql, args).rows();
         auto& bucket = out.counts[facet];
-        for (std::size_t row = 0; row < rs.rowCount(); ++row) bucket[cellText(rs, 0, row)] = cellInt(rs, 1, row);
+        for (std::size_t row = 0; row < rs.rowCount(); ++row)
+            bucket[cellText(rs, 0, row)] = cellInt(rs, 1, row);
     };
     count("gender", "p.gender", "products p", "", "p.gender");
     count("ageRange", "p.age_range", "products p", "", "p.age_range");
-    count("scenario", "t.value", "product_tags t JOIN products p ON p.id = t.product_id", " t.kind = 'scenario'",
+    count("scenario", "t.value", "product_tags t JOIN products p ON p.id = t.product_id",
+          " t.kind = 'scenario'", "t.value");
+    count("style", "t.value", "product_tags t JOIN products p ON p.id = t.product_id", " t.kind = 'style'",
           "t.value");
-    count("style", "t.value", "product_tags t JOIN products p ON p.id = t.product_id", " t.kind = 'style'", "t.value");
     return out;
 }
 
 std::optional<domain::MaterialModule> SqlModuleRepository::findById(domain::ModuleId id) {
-    auto rs = SqlQuery(s_,
-                       "SELECT id, product_id, type, sub_type, sort_order, created_at, updated_at FROM material_modules "
-                       "WHERE id = ?")
-                  .arg(id)
-                  .rows();
+    auto rs =
+        SqlQuery(
+            s_,
+            "SELECT id, product_id, type, sub_type, sort_order, created_at, updated_at FROM material_modules "
+            "WHERE id = ?")
+            .arg(id)
+            .rows();
     if (rs.rowCount() == 0) return std::nullopt;
     return readModule(rs, 0);
 }
@@ -264,26 +275,30 @@ domain::MaterialModule SqlModuleRepository::readModule(const Poco::Data::RecordS
 }
 
 std::vector<domain::MaterialModule> SqlModuleRepository::listByProduct(domain::ProductId productId) {
-    auto rs = SqlQuery(s_,
-                       "SELECT id, product_id, type, sub_type, sort_order, created_at, updated_at FROM material_modules "
-                       "WHERE product_id = ? ORDER BY sort_order, id")
-                  .arg(productId)
-                  .rows();
+    auto rs =
+        SqlQuery(
+            s_,
+            "SELECT id, product_id, type, sub_type, sort_order, created_at, updated_at FROM material_modules "
+            "WHERE product_id = ? ORDER BY sort_order, id")
+            .arg(productId)
+            .rows();
     std::vector<domain::MaterialModule> out;
     for (std::size_t row = 0; row < rs.rowCount(); ++row) out.push_back(readModule(rs, row));
     return out;
 }
 
-bool SqlModuleRepository::slotTaken(domain::ProductId productId, std::string_view type, std::string_view subType,
-                                    domain::ModuleId exceptId) {
-    auto rs = SqlQuery(s_,
-                       "SELECT COUNT(*) FROM material_modules WHERE product_id = ? AND type = ? AND sub_type = ? AND "
-                       "id <> ?")
-                  .arg(productId)
-                  .arg(std::string(type))
-                  .arg(std::string(subType))
-                  .arg(exceptId)
-                  .rows();
+bool SqlModuleRepository::slotTaken(domain::ProductId productId, std::string_view type,
+                                    std::string_view subType, domain::ModuleId exceptId) {
+    auto rs =
+        SqlQuery(
+            s_,
+            "SELECT COUNT(*) FROM material_modules WHERE product_id = ? AND type = ? AND sub_type = ? AND "
+            "id <> ?")
+            .arg(productId)
+            .arg(std::string(type))
+            .arg(std::string(subType))
+            .arg(exceptId)
+            .rows();
     return cellInt(rs, 0, 0) > 0;
 }
 
@@ -302,7 +317,8 @@ domain::ModuleId SqlModuleRepository::insert(const domain::MaterialModule& m) {
 }
 
 void SqlModuleRepository::update(const domain::MaterialModule& m) {
-    SqlQuery(s_, "UPDATE material_modules SET type = ?, sub_type = ?, sort_order = ?, updated_at = ? WHERE id = ?")
+    SqlQuery(
+        s_, "UPDATE material_modules SET type = ?, sub_type = ?, sort_order = ?, updated_at = ? WHERE id = ?")
         .arg(m.type)
         .arg(m.subType)
         .arg(m.order)

@@ -6,7 +6,9 @@ namespace mofang::persistence {
 
 using Poco::Data::Keywords::bind;
 
-SqlQuery::SqlQuery(Poco::Data::Session& session, const std::string& text) : stmt_(session) { stmt_ << text; }
+SqlQuery::SqlQuery(Poco::Data::Session& session, const std::string& text) : stmt_(session) {
+    stmt_ << text;
+}
 
 SqlQuery& SqlQuery::arg(std::int64_t value) {
     stmt_.addBind(bind(static_cast<Poco::Int64>(value)));
@@ -30,7 +32,9 @@ Poco::Data::RecordSet SqlQuery::rows() {
     return Poco::Data::RecordSet(stmt_);
 }
 
-std::size_t SqlQuery::exec() { return stmt_.execute(); }
+std::size_t SqlQuery::exec() {
+    return stmt_.execute();
+}
 
 std::int64_t cellInt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
     const auto& v = rs.value(col, row);
@@ -50,8 +54,8 @@ std::string cellText(const Poco::Data::RecordSet& rs, std::size_t col, std::size
 
 std::int64_t lastInsertId(Poco::Data::Session& session, bool sqlite) {
     Poco::Int64 id = 0;
-    session << (sqlite ? "SELECT last_insert_rowid()" : "SELECT LAST_INSERT_ID()"), Poco::Data::Keywords::into(id),
-        Poco::Data::Keywords::now;
+    session << (sqlite ? "SELECT last_insert_rowid()" : "SELECT LAST_INSERT_ID()"),
+        Poco::Data::Keywords::into(id), Poco::Data::Keywords::now;
     return id;
 }
 

@@ -14,7 +14,7 @@ namespace mofang::persistence {
 // One parameterised statement: text with `?` placeholders, then arguments in order.
 // Values are copied into the statement, so temporaries are fine.
 class SqlQuery final {
-public:
+  public:
     SqlQuery(Poco::Data::Session& session, const std::string& text);
 
     SqlQuery& arg(std::int64_t value);
@@ -28,7 +28,7 @@ public:
     // Executes a statement that changes rows; returns the number of affected rows.
     std::size_t exec();
 
-private:
+  private:
     Poco::Data::Statement stmt_;
 };
 

@@ -9,7 +9,7 @@
 namespace mofang::persistence {
 
 class SqlUserRepository final : public domain::UserRepository {
-public:
+  public:
     SqlUserRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
     std::optional<domain::User> findById(domain::UserId id) override;
     std::optional<domain::User> findByLogin(std::string_view login) override;
@@ -20,13 +20,13 @@ public:
     std::vector<domain::User> list(std::optional<domain::UserId> afterId, int limit) override;
     int countActiveAdmins() override;
 
-private:
+  private:
     Poco::Data::Session& s_;
     Dialect dialect_;
 };
 
 class SqlSessionRepository final : public domain::SessionRepository {
-public:
+  public:
     explicit SqlSessionRepository(Poco::Data::Session& s) : s_(s) {}
     void insert(const domain::SessionRecord& session) override;
     std::optional<domain::ActiveSession> findActive(std::string_view tokenHash, domain::Millis now) override;
@@ -34,33 +34,33 @@ public:
     void removeAllOfUser(domain::UserId userId, std::optional<std::string> keepTokenHash) override;
     void removeExpired(domain::Millis now) override;
 
-private:
+  private:
     Poco::Data::Session& s_;
 };
 
 class SqlLoginFailureRepository final : public domain::LoginFailureRepository {
-public:
+  public:
     explicit SqlLoginFailureRepository(Poco::Data::Session& s) : s_(s) {}
     void record(std::string_view loginKey, domain::Millis at) override;
     std::vector<domain::Millis> since(std::string_view loginKey, domain::Millis since) override;
     void clear(std::string_view loginKey) override;
 
-private:
+  private:
     Poco::Data::Session& s_;
 };
 
 class SqlOperationLogRepository final : public domain::OperationLogRepository {
-public:
+  public:
     explicit SqlOperationLogRepository(Poco::Data::Session& s) : s_(s) {}
     void append(const domain::OperationLogEntry& entry) override;
     std::vector<domain::OperationLogEntry> list(const domain::OperationLogQuery& query) override;
 
-private:
+  private:
     Poco::Data::Session& s_;
 };
 
 class SqlProductRepository final : public domain::ProductRepository {
-public:
+  public:
     SqlProductRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
     std::optional<domain::Product> findById(domain::ProductId id) override;
     std::optional<domain::Product> findBySpu(std::string_view spuCode) override;
@@ -71,13 +71,13 @@ public:
     std::vector<domain::Product> list(const domain::ProductQuery& query) override;
     domain::ProductFacets facets(const domain::ProductFilter& filter) override;
 
-private:
+  private:
     Poco::Data::Session& s_;
     Dialect dialect_;
 };
 
 class SqlModuleRepository final : public domain::ModuleRepository {
-public:
+  public:
     SqlModuleRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
     std::optional<domain::MaterialModule> findById(domain::ModuleId id) override;
     std::vector<domain::MaterialModule> listByProduct(domain::ProductId productId) override;
@@ -87,7 +87,7 @@ public:
     void update(const domain::MaterialModule& module) override;
     void remove(domain::ModuleId id) override;
 
-private:
+  private:
     static domain::MaterialModule readModule(const Poco::Data::RecordSet& rs, std::size_t row);
     Poco::Data::Session& s_;
     Dialect dialect_;
@@ -95,7 +95,7 @@ private:
 
 // All repositories over one session (and so one transaction).
 class SqlRepositories final : public domain::Repositories {
-public:
+  public:
     SqlRepositories(Poco::Data::Session& s, Dialect d)
         : users_(s, d), sessions_(s), failures_(s), logs_(s), products_(s, d), modules_(s, d) {}
     domain::UserRepository& users() override { return users_; }
@@ -105,7 +105,7 @@ public:
     domain::ProductRepository& products() override { return products_; }
     domain::ModuleRepository& modules() override { return modules_; }
 
-private:
+  private:
     SqlUserRepository users_;
     SqlSessionRepository sessions_;
     SqlLoginFailureRepository failures_;
@@ -116,14 +116,15 @@ private:
 
 // domain::Store over a Database.
 class SqlStore final : public domain::Store {
-public:
+  public:
     explicit SqlStore(Database& db) : db_(db) {}
     void transact(const std::function<void(domain::Repositories&)>& work) override;
     void read(const std::function<void(domain::Repositories&)>& work) override;
     // One prepared statement per thread, reused: one round trip per authenticated request.
-    std::optional<domain::ActiveSession> findActiveSession(std::string_view tokenHash, domain::Millis now) override;
+    std::optional<domain::ActiveSession> findActiveSession(std::string_view tokenHash,
+                                                           domain::Millis now) override;
 
-private:
+  private:
     Database& db_;
 };
 

@@ -9,14 +9,15 @@ using namespace Poco::Data::Keywords;
 
 // The session check, prepared once on a pinned connection; its bound variables live with it.
 class FindActiveStatement final {
-public:
+  public:
     explicit FindActiveStatement(Poco::Data::Session& session) : stmt_(session) {
-        stmt_ << "SELECT s.csrf_token, s.created_at, s.expires_at, u.id, u.username, u.email, u.password_hash, "
-                 "u.role, u.permissions, u.status, u.last_login, u.created_at, u.updated_at "
-                 "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
-            use(hash_), use(now_), into(csrf_), into(createdAt_), into(expiresAt_), into(userId_), into(username_),
-            into(email_), into(passwordHash_), into(role_), into(permissions_), into(status_), into(lastLogin_),
-            into(userCreatedAt_), into(userUpdatedAt_);
+        stmt_
+            << "SELECT s.csrf_token, s.created_at, s.expires_at, u.id, u.username, u.email, u.password_hash, "
+               "u.role, u.permissions, u.status, u.last_login, u.created_at, u.updated_at "
+               "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+            use(hash_), use(now_), into(csrf_), into(createdAt_), into(expiresAt_), into(userId_),
+            into(username_), into(email_), into(passwordHash_), into(role_), into(permissions_),
+            into(status_), into(lastLogin_), into(userCreatedAt_), into(userUpdatedAt_);
     }
 
     std::optional<domain::ActiveSession> run(std::string_view tokenHash, domain::Millis now) {
@@ -30,13 +31,14 @@ public:
         a.session.createdAt = createdAt_;
         a.session.expiresAt = expiresAt_;
         a.session.userId = userId_;
-        a.user = userFromColumns(userId_, username_, email_, passwordHash_, role_, permissions_, status_,
-                                 lastLogin_.isNull() ? std::nullopt : std::optional<domain::Millis>(lastLogin_.value()),
-                                 userCreatedAt_, userUpdatedAt_);
+        a.user = userFromColumns(
+            userId_, username_, email_, passwordHash_, role_, permissions_, status_,
+            lastLogin_.isNull() ? std::nullopt : std::optional<domain::Millis>(lastLogin_.value()),
+            userCreatedAt_, userUpdatedAt_);
         return a;
     }
 
-private:
+  private:
     Poco::Data::Statement stmt_;
     std::string hash_;
     Poco::Int64 now_ = 0;
@@ -48,7 +50,8 @@ private:
 
 }  // namespace
 
-std::optional<domain::ActiveSession> SqlStore::findActiveSession(std::string_view tokenHash, domain::Millis now) {
+std::optional<domain::ActiveSession> SqlStore::findActiveSession(std::string_view tokenHash,
+                                                                 domain::Millis now) {
     std::optional<domain::ActiveSession> found;
     db_.runPinned([&](PinnedSession& pinned) {
         if (!pinned.state) pinned.state = std::make_shared<FindActiveStatement>(pinned.session);
@@ -71,7 +74,8 @@ void SqlSessionRepository::insert(const domain::SessionRecord& r) {
         .exec();
 }
 
-std::optional<domain::ActiveSession> SqlSessionRepository::findActive(std::string_view tokenHash, domain::Millis now) {
+std::optional<domain::ActiveSession> SqlSessionRepository::findActive(std::string_view tokenHash,
+                                                                      domain::Millis now) {
     auto rs = SqlQuery(s_, std::string("SELECT s.csrf_token, s.created_at, s.expires_at, ") + userColumns() +
                                " FROM sessions s JOIN users u ON u.id = s.user_id"
                                " WHERE s.token_hash = ? AND s.expires_at > ?")
@@ -111,11 +115,15 @@ void SqlLoginFailureRepository::record(std::string_view loginKey, domain::Millis
         .exec();
 }
 
-std::vector<domain::Millis> SqlLoginFailureRepository::since(std::string_view loginKey, domain::Millis since) {
-    auto rs = SqlQuery(s_, "SELECT failed_at FROM login_failures WHERE login_key = ? AND failed_at >= ? ORDER BY failed_at")
-                  .arg(std::string(loginKey))
-                  .arg(since)
-                  .rows();
+std::vector<domain::Millis> SqlLoginFailureRepository::since(std::string_view loginKey,
+                                                             domain::Millis since) {
+    auto rs =
+        SqlQuery(
+            s_,
+            "SELECT failed_at FROM login_failures WHERE login_key = ? AND failed_at >= ? ORDER BY failed_at")
+            .arg(std::string(loginKey))
+            .arg(since)
+            .rows();
     std::vector<domain::Millis> out;
     for (std::size_t row = 0; row < rs.rowCount(); ++row) out.push_back(cellInt(rs, 0, row));
     return out;
@@ -127,7 +135,8 @@ void SqlLoginFailureRepository::clear(std::string_view loginKey) {
 
 void SqlOperationLogRepository::append(const domain::OperationLogEntry& e) {
     SqlQuery(s_,
-             "INSERT INTO operation_logs (user_id, action, target_type, target_id, details, ip, user_agent, created_at) "
+             "INSERT INTO operation_logs (user_id, action, target_type, target_id, details, ip, user_agent, "
+             "created_at) "
              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         .arg(e.userId)
         .arg(e.action)
@@ -142,7 +151,8 @@ void SqlOperationLogRepository::append(const domain::OperationLogEntry& e) {
 
 std::vector<domain::OperationLogEntry> SqlOperationLogRepository::list(const domain::OperationLogQuery& q) {
     std::string sql =
-        "SELECT id, user_id, action, target_type, target_id, details, ip, user_agent, created_at FROM operation_logs "
+        "SELECT id, user_id, action, target_type, target_id, details, ip, user_agent, created_at FROM "
+        "operation_logs "
         "WHERE 1 = 1";
     if (q.userId) sql += " AND user_id = ?";
     if (q.action) sql += " AND action = ?";

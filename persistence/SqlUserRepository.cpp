@@ -10,7 +10,8 @@ namespace {
 using domain::User;
 
 const char* kUserColumns =
-    "u.id, u.username, u.email, u.password_hash, u.role, u.permissions, u.status, u.last_login, u.created_at, "
+    "u.id, u.username, u.email, u.password_hash, u.role, u.permissions, u.status, u.last_login, "
+    "u.created_at, "
     "u.updated_at";
 
 std::string joinPermissions(const std::vector<std::string>& permissions) {
@@ -58,10 +59,13 @@ User readUser(const Poco::Data::RecordSet& rs, std::size_t row, std::size_t firs
                            cellInt(rs, firstCol + 8, row), cellInt(rs, firstCol + 9, row));
 }
 
-const char* userColumns() { return kUserColumns; }
+const char* userColumns() {
+    return kUserColumns;
+}
 
 std::optional<User> SqlUserRepository::findById(domain::UserId id) {
-    auto rs = SqlQuery(s_, std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?").arg(id).rows();
+    auto rs =
+        SqlQuery(s_, std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?").arg(id).rows();
     if (rs.rowCount() == 0) return std::nullopt;
     return readUser(rs, 0, 0);
 }
@@ -92,7 +96,8 @@ bool SqlUserRepository::emailTaken(std::string_view email, domain::UserId except
 
 domain::UserId SqlUserRepository::insert(const User& u) {
     SqlQuery(s_,
-             "INSERT INTO users (username, email, password_hash, role, permissions, status, last_login, created_at, "
+             "INSERT INTO users (username, email, password_hash, role, permissions, status, last_login, "
+             "created_at, "
              "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .arg(u.username)
         .arg(u.email)
@@ -109,7 +114,8 @@ domain::UserId SqlUserRepository::insert(const User& u) {
 
 void SqlUserRepository::update(const User& u) {
     SqlQuery(s_,
-             "UPDATE users SET email = ?, password_hash = ?, role = ?, permissions = ?, status = ?, last_login = ?, "
+             "UPDATE users SET email = ?, password_hash = ?, role = ?, permissions = ?, status = ?, "
+             "last_login = ?, "
              "updated_at = ? WHERE id = ?")
         .arg(u.email)
         .arg(u.passwordHash)
@@ -123,7 +129,8 @@ void SqlUserRepository::update(const User& u) {
 }
 
 std::vector<User> SqlUserRepository::list(std::optional<domain::UserId> afterId, int limit) {
-    auto rs = SqlQuery(s_, std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id > ? ORDER BY u.id LIMIT ?")
+    auto rs = SqlQuery(s_, std::string("SELECT ") + kUserColumns +
+                               " FROM users u WHERE u.id > ? ORDER BY u.id LIMIT ?")
                   .arg(afterId.value_or(0))
                   .arg(limit)
                   .rows();

@@ -8,8 +8,8 @@ namespace dom = mofang::domain;
 namespace {
 
 std::string sessionCookie(const std::string& token, long maxAgeSeconds, bool secure) {
-    std::string c = std::string(kSessionCookie) + "=" + token + "; Path=/; Max-Age=" + std::to_string(maxAgeSeconds) +
-                    "; HttpOnly; SameSite=Lax";
+    std::string c = std::string(kSessionCookie) + "=" + token +
+                    "; Path=/; Max-Age=" + std::to_string(maxAgeSeconds) + "; HttpOnly; SameSite=Lax";
     if (secure) c += "; Secure";
     return c;
 }
@@ -38,13 +38,18 @@ void addAuthRoutes(Router& router, RouteContext& ctx) {
     router.add("POST", "/api/v1/auth/logout", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
         ctx.services.auth.logout(caller.auth, ctx.audit(req, &caller));
-        return Response::noContent().header("Set-Cookie", sessionCookie("", 0, ctx.services.config.cookieSecure));
+        return Response::noContent().header("Set-Cookie",
+                                            sessionCookie("", 0, ctx.services.config.cookieSecure));
     });
 
     router.add("GET", "/api/v1/auth/me", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
         dom::JsonWriter w;
-        w.beginObject().key("user").raw(dom::userJson(caller.auth.user)).key("effectivePermissions").beginArray();
+        w.beginObject()
+            .key("user")
+            .raw(dom::userJson(caller.auth.user))
+            .key("effectivePermissions")
+            .beginArray();
         for (const auto& p : caller.principal().permissions()) w.value(p);
         w.endArray().endObject();
         return Response::json(200, w.take());

@@ -25,8 +25,10 @@ std::optional<dom::Millis> timeParam(const Request& req, const std::string& name
 std::string entryJson(const dom::OperationLogEntry& e) {
     dom::JsonWriter w;
     w.beginObject().field("id", std::to_string(e.id)).key("userId");
-    if (e.userId) w.value(std::to_string(*e.userId));
-    else w.null();
+    if (e.userId)
+        w.value(std::to_string(*e.userId));
+    else
+        w.null();
     w.field("action", e.action)
         .field("targetType", e.targetType)
         .field("targetId", e.targetId)
@@ -68,8 +70,10 @@ void addOperationLogRoutes(Router& router, RouteContext& ctx) {
         w.beginObject().key("items").beginArray();
         for (const auto& e : entries) w.raw(entryJson(e));
         w.endArray().key("nextCursor");
-        if (more) w.value(dom::encodeIdCursor(kCursorTag, entries.back().id));
-        else w.null();
+        if (more)
+            w.value(dom::encodeIdCursor(kCursorTag, entries.back().id));
+        else
+            w.null();
         w.endObject();
         return Response::json(200, w.take());
     });

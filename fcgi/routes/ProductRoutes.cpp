@@ -59,7 +59,8 @@ std::string modulesJson(const std::vector<dom::MaterialModule>& modules) {
 bool includeModules(const Request& req) {
     const auto include = req.query("include");
     if (!include) return false;
-    if (*include != "modules") throw dom::badRequest("include must be 'modules'", {{"include", "must be 'modules'"}});
+    if (*include != "modules")
+        throw dom::badRequest("include must be 'modules'", {{"include", "must be 'modules'"}});
     return true;
 }
 
@@ -78,8 +79,10 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
         dom::ProductQuery q;
         q.filter = filterFrom(req);
         const auto sort = req.query("sort").value_or("createdAt");
-        if (sort == "name") q.sort = dom::ProductSort::NameAsc;
-        else if (sort != "createdAt") throw dom::badRequest("sort must be createdAt or name", {{"sort", "must be createdAt or name"}});
+        if (sort == "name")
+            q.sort = dom::ProductSort::NameAsc;
+        else if (sort != "createdAt")
+            throw dom::badRequest("sort must be createdAt or name", {{"sort", "must be createdAt or name"}});
         const int limit = dom::parsePageLimit(view(req.query("limit")));
         if (auto c = req.query("cursor")) q.after = dom::decodeProductCursor(*c, q.sort);
         q.limit = limit + 1;
@@ -90,15 +93,18 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
         w.beginObject().key("items").beginArray();
         for (const auto& p : items) w.raw(dom::productJson(p));
         w.endArray().key("nextCursor");
-        if (more) w.value(dom::encodeProductCursor(dom::cursorAfter(items.back(), q.sort)));
-        else w.null();
+        if (more)
+            w.value(dom::encodeProductCursor(dom::cursorAfter(items.back(), q.sort)));
+        else
+            w.null();
         w.endObject();
         return Response::json(200, w.take());
     });
 
     router.add("GET", "/api/v1/products/facets", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
-        return Response::json(200, dom::facetsJson(ctx.services.products.facets(caller.principal(), filterFrom(req))));
+        return Response::json(
+            200, dom::facetsJson(ctx.services.products.facets(caller.principal(), filterFrom(req))));
     });
 
     router.add("POST", "/api/v1/products", [&ctx](Request& req) {
@@ -126,8 +132,8 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
         caller.principal().require(dom::perm::kProductWrite);
         const auto id = RouteContext::pathId(req);
         const auto input = productInput(ctx.json(req));
-        return Response::json(200, dom::productJson(ctx.services.products.update(caller.principal(), id, input,
-                                                                                 ctx.audit(req, &caller))));
+        return Response::json(200, dom::productJson(ctx.services.products.update(
+                                       caller.principal(), id, input, ctx.audit(req, &caller))));
     });
 
     router.add("DELETE", "/api/v1/products/{id}", [&ctx](Request& req) {
@@ -147,13 +153,15 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
         caller.principal().require(dom::perm::kProductWrite);
         const auto productId = RouteContext::pathId(req);
         const auto input = moduleInput(ctx.json(req));
-        const auto m = ctx.services.products.createModule(caller.principal(), productId, input, ctx.audit(req, &caller));
+        const auto m =
+            ctx.services.products.createModule(caller.principal(), productId, input, ctx.audit(req, &caller));
         return Response::json(201, dom::moduleJson(m));
     });
 
     router.add("GET", "/api/v1/modules/{id}", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
-        return Response::json(200, dom::moduleJson(ctx.services.products.module(caller.principal(), RouteContext::pathId(req))));
+        return Response::json(200, dom::moduleJson(ctx.services.products.module(caller.principal(),
+                                                                                RouteContext::pathId(req))));
     });
 
     router.add("PATCH", "/api/v1/modules/{id}", [&ctx](Request& req) {
@@ -161,13 +169,14 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
         caller.principal().require(dom::perm::kProductWrite);
         const auto id = RouteContext::pathId(req);
         const auto input = moduleInput(ctx.json(req));
-        return Response::json(200, dom::moduleJson(ctx.services.products.updateModule(caller.principal(), id, input,
-                                                                                      ctx.audit(req, &caller))));
+        return Response::json(200, dom::moduleJson(ctx.services.products.updateModule(
+                                       caller.principal(), id, input, ctx.audit(req, &caller))));
     });
 
     router.add("DELETE", "/api/v1/modules/{id}", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
-        ctx.services.products.removeModule(caller.principal(), RouteContext::pathId(req), ctx.audit(req, &caller));
+        ctx.services.products.removeModule(caller.principal(), RouteContext::pathId(req),
+                                           ctx.audit(req, &caller));
         return Response::noContent();
     });
 }

@@ -25,9 +25,12 @@ void addSystemRoutes(Router& router, RouteContext& ctx) {
 
     router.add("GET", "/metrics", [&ctx](Request&) {
         auto body = ctx.metrics.render([&ctx](std::string& out) {
-            out += "# HELP mofang_db_pool_in_use Database sessions in use.\n# TYPE mofang_db_pool_in_use gauge\n";
+            out +=
+                "# HELP mofang_db_pool_in_use Database sessions in use.\n# TYPE mofang_db_pool_in_use "
+                "gauge\n";
             out += "mofang_db_pool_in_use " + std::to_string(ctx.services.db.sessionsInUse()) + "\n";
-            out += "# HELP mofang_db_pool_capacity Database pool size.\n# TYPE mofang_db_pool_capacity gauge\n";
+            out +=
+                "# HELP mofang_db_pool_capacity Database pool size.\n# TYPE mofang_db_pool_capacity gauge\n";
             out += "mofang_db_pool_capacity " + std::to_string(ctx.services.db.poolCapacity()) + "\n";
         });
         return Response::text(200, std::move(body), "text/plain; version=0.0.4; charset=utf-8");

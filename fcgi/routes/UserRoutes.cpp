@@ -30,8 +30,10 @@ void addUserRoutes(Router& router, RouteContext& ctx) {
         w.beginObject().key("items").beginArray();
         for (const auto& u : users) w.raw(dom::userJson(u));
         w.endArray().key("nextCursor");
-        if (more) w.value(dom::encodeIdCursor(kCursorTag, users.back().id));
-        else w.null();
+        if (more)
+            w.value(dom::encodeIdCursor(kCursorTag, users.back().id));
+        else
+            w.null();
         w.endObject();
         return Response::json(200, w.take());
     });
@@ -54,7 +56,8 @@ void addUserRoutes(Router& router, RouteContext& ctx) {
     router.add("GET", "/api/v1/users/{id}", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
         caller.principal().require(dom::perm::kUserManage);
-        return Response::json(200, dom::userJson(ctx.services.users.get(caller.principal(), RouteContext::pathId(req))));
+        return Response::json(
+            200, dom::userJson(ctx.services.users.get(caller.principal(), RouteContext::pathId(req))));
     });
 
     router.add("PATCH", "/api/v1/users/{id}", [&ctx](Request& req) {
