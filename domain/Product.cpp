@@ -44,8 +44,7 @@ std::vector<std::string> checkTags(const std::string& field, const std::vector<s
             continue;
         }
         auto v = text::trim(raw[i]);
-        const bool control =
-            std::any_of(v.begin(), v.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+        const bool control = text::hasControlCharacters(v);
         if (v.empty())
             errors.add(name, "must not be empty");
         else if (control)

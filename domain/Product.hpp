@@ -120,7 +120,7 @@ struct ProductFacets {
 };
 std::string facetsJson(const ProductFacets& f);
 
-// Validates filter values (400 for an unknown enum value in a query, naming the parameter).
+// Validates filter values (422 for an unknown enum value in a query, naming the parameter).
 void validateFilter(const ProductFilter& f);
 
 }  // namespace mofang::domain

@@ -42,6 +42,15 @@ bool isValidUtf8(std::string_view s) {
     return true;
 }
 
+bool hasControlCharacters(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7F) return true;
+        if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) return true;
+    }
+    return false;
+}
+
 std::size_t codePointCount(std::string_view s) {
     std::size_t count = 0;
     for (const char ch : s)

@@ -9,6 +9,8 @@ namespace mofang::domain::text {
 
 // True iff `s` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool isValidUtf8(std::string_view s);
+// True iff `s` (valid UTF-8) holds a C0 control, DEL or a C1 control (U+0080–U+009F).
+bool hasControlCharacters(std::string_view s);
 // Number of Unicode code points; `s` must be valid UTF-8.
 std::size_t codePointCount(std::string_view s);
 // At most `maxBytes` bytes of `s`, cut at a code point boundary (s must be valid UTF-8).

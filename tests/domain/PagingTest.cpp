@@ -115,7 +115,7 @@ BOOST_DATA_TEST_CASE(garbage_cursor_is_rejected,
                          "", "!!!!", "a", "abcde", "Zh", "Zm9v====", "dXNlcnN8NDI=", "dXNlcnN8NDI\n",
                          mofang::domain::text::base64UrlEncode("users"),  // no '|'
                          mofang::domain::text::base64UrlEncode("xusers|42"),
-                         mofang::domain::text::base64UrlEncode("users|" + std::string(600, '1')),  // too long
+                         mofang::domain::text::base64UrlEncode("users|" + std::string(800, '1')),  // too long
                      }),
                      cursor) {
     checkBadCursor(thrownBy([&] { decodeCursor("users", cursor); }));
