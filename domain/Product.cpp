@@ -21,7 +21,9 @@ std::string listOf(const std::vector<std::string>& values) {
     return out;
 }
 
-bool validSpuCode(const std::string& s) {
+}  // namespace
+
+bool isValidSpuCode(std::string_view s) {
     if (s.size() < 2 || s.size() > 64) return false;
     const auto alnum = [](char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -30,6 +32,8 @@ bool validSpuCode(const std::string& s) {
     return std::all_of(s.begin() + 1, s.end(),
                        [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
+
+namespace {
 
 // scenarios / styles: 1–20 distinct non-empty strings of ≤ 32 characters (trimmed).
 std::vector<std::string> checkTags(const std::string& field, const std::vector<std::string>& raw,
@@ -130,7 +134,7 @@ Product buildProduct(const ProductInput& in, const std::optional<Product>& base)
     }
     if (required(in.spuCode, "spuCode")) {
         p.spuCode = *in.spuCode;
-        if (!validSpuCode(p.spuCode)) errors.add("spuCode", "must match ^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$");
+        if (!isValidSpuCode(p.spuCode)) errors.add("spuCode", "must match ^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$");
     }
     if (required(in.gender, "gender")) {
         p.gender = *in.gender;

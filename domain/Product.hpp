@@ -54,6 +54,9 @@ struct MaterialModule {
     Millis updatedAt = 0;
 };
 
+// ^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$
+bool isValidSpuCode(std::string_view s);
+
 // Seed 002 §1 / §2 JSON. `modulesJson`, when given, is embedded as "modules".
 std::string productJson(const Product& p, const std::optional<std::string>& modulesJson = std::nullopt);
 std::string moduleJson(const MaterialModule& m,

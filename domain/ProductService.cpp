@@ -51,6 +51,7 @@ Product ProductService::get(const Principal& who, ProductId id) {
 
 Product ProductService::getBySpu(const Principal& who, std::string_view spuCode) {
     who.require(perm::kProductRead);
+    if (!isValidSpuCode(spuCode)) throw productNotFound();  // no product can have it
     std::optional<Product> p;
     store_.read([&](Repositories& r) { p = r.products().findBySpu(spuCode); });
     if (!p) throw productNotFound();

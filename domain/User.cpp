@@ -60,7 +60,11 @@ std::optional<std::string> checkUsername(std::string_view username) {
 
 std::optional<std::string> checkEmail(std::string_view email) {
     // Pragmatic check: one '@', a non-empty local part, a dotted domain of sane characters.
-    if (email.size() > 254 || !text::isValidUtf8(email)) return "is not a valid email address";
+    // ASCII only (internationalised domains in their xn-- form): so that "the same email" means
+    // the same thing on every database (MariaDB's collations equate accents and emoji).
+    if (email.size() > 254) return "is not a valid email address";
+    for (const char c : email)
+        if (static_cast<unsigned char>(c) >= 0x80) return "must be ASCII (use the xn-- form of a domain)";
     const auto at = email.find('@');
     if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)
         return "is not a valid email address";
@@ -79,8 +83,7 @@ std::optional<std::string> checkEmail(std::string_view email) {
         domain.find("..") != std::string_view::npos || domain.front() == '-')
         return "is not a valid email address";
     for (const char c : domain) {
-        const auto u = static_cast<unsigned char>(c);
-        const bool ok = u >= 0x80 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                         (c >= '0' && c <= '9') || c == '-' || c == '.';
         if (!ok) return "is not a valid email address";
     }

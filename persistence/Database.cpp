@@ -5,6 +5,7 @@
 #include <Poco/Data/MySQL/MySQLException.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/File.h>
 #include <Poco/URI.h>
 
 #include <cstdlib>
@@ -85,10 +86,9 @@ Failure classify(const Poco::Exception& e) {
             default:
                 break;
         }
-        // Poco reports some connection failures with code 0 and the client's text.
         const std::string text = my->displayText();
-        if (text.find("gone away") != std::string::npos ||
-            text.find("Lost connection") != std::string::npos ||
+        if (text.find("Duplicate entry") != std::string::npos) return Failure::Duplicate;
+        if (text.find("gone away") != std::string::npos || text.find("Lost connection") != std::string::npos ||
             text.find("Can't connect") != std::string::npos ||
             text.find("Unknown prepared statement") != std::string::npos)
             return Failure::ConnectionLost;
@@ -111,6 +111,20 @@ Failure classify(const Poco::Exception& e) {
     return Failure::Other;
 }
 
+// A unique index that a concurrent writer beat us to: name the field the API knows it by.
+domain::DomainError duplicateConflict(const std::string& driverText) {
+    static const std::pair<const char*, const char*> kFields[] = {
+        {"uq_products_spu", "spuCode"},     {"products.spu_code", "spuCode"},
+        {"uq_modules_slot", "subType"},     {"material_modules.", "subType"},
+        {"uq_users_username", "username"},  {"users.username", "username"},
+        {"uq_users_email", "email"},        {"users.email", "email"},
+    };
+    for (const auto& [needle, field] : kFields)
+        if (driverText.find(needle) != std::string::npos)
+            return domain::conflict(std::string(field) + " is already taken", {{field, "is already taken"}});
+    return domain::conflict("a record with the same unique value exists");
+}
+
 void logDbEvent(const char* event, const Poco::Exception& e) {
     std::cerr << "level=warn event=" << event << " error=\"" << e.displayText() << "\"\n";
 }
@@ -129,6 +143,11 @@ DatabaseTarget parseDatabaseUri(const std::string& uri) {
         std::string path = uri.substr(7);
         if (path.rfind("//", 0) == 0) path = path.substr(2);
         if (path.empty()) throw std::invalid_argument("sqlite: URI needs a file path");
+        // SQLite would retry opening a file in a missing directory for the whole login timeout.
+        const auto slash = path.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+        if (path != ":memory:" && !(Poco::File(dir).exists() && Poco::File(dir).isDirectory()))
+            throw std::invalid_argument("sqlite: directory " + dir + " does not exist");
         t.dialect = Dialect::SQLite;
         t.connector = "SQLite";
         t.connectionString = path;
@@ -233,7 +252,7 @@ void Database::execute(bool transactional, const std::function<void(Session&)>& 
 void Database::retryOrThrow(const Poco::Exception& e, int attempt) {
     switch (classify(e)) {
         case Failure::Duplicate:
-            throw domain::conflict("a record with the same unique value exists");
+            throw duplicateConflict(e.displayText());
         case Failure::ConnectionLost:
         case Failure::Busy:
             if (attempt == 0) {

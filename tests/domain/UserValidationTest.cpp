@@ -57,7 +57,8 @@ const std::vector<Case> kEmails = {
     {"UPPER@EXAMPLE.COM", true},
     {"user@sub.example.org", true},
     {"o'brien@example.ie", true},
-    {"x@\xE4\xBE\x8B\xE5\xAD\x90.\xE4\xB8\xAD\xE5\x9B\xBD", true},  // x@例子.中国
+    {"x@\xE4\xBE\x8B\xE5\xAD\x90.\xE4\xB8\xAD\xE5\x9B\xBD", false},  // x@例子.中国: ASCII only
+    {"x@xn--fsqu00a.xn--fiqs8s", true},                                   // the same, as ACE
     {std::string(64, 'l') + "@example.com", true},
     {"", false},
     {"plain", false},
