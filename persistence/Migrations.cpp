@@ -129,7 +129,9 @@ const std::vector<Migration>& migrations() {
          "products, product tags, material modules",
          {
              // Tags are stored twice: joined in the product row (one read renders a product) and
-             // one row each in product_tags (the multi-valued scenario/style indexes of seed 002).
+             // one row each in product_tags (the multi-valued scenario/style indexes of seed 002),
+             // which carries the product's created_at so that a one-tag listing walks one index
+             // range in page order.
              my("CREATE TABLE products ("
                 " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                 " name VARCHAR(100) COLLATE utf8mb4_unicode_ci NOT NULL,"
@@ -156,8 +158,10 @@ const std::vector<Migration>& migrations() {
                 " product_id BIGINT NOT NULL,"
                 " kind VARCHAR(16) NOT NULL,"
                 " value VARCHAR(32) NOT NULL,"
+                " created_at BIGINT NOT NULL,"
                 " PRIMARY KEY (product_id, kind, value),"
                 " KEY idx_product_tags_kind_value (kind, value, product_id),"
+                " KEY idx_product_tags_value_created (kind, value, created_at, product_id),"
                 " CONSTRAINT fk_product_tags_product FOREIGN KEY (product_id) REFERENCES products (id) ON "
                 "DELETE CASCADE)"),
              my("CREATE TABLE material_modules ("
@@ -200,8 +204,10 @@ const std::vector<Migration>& migrations() {
              " product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,"
              " kind TEXT NOT NULL,"
              " value TEXT NOT NULL,"
+             " created_at BIGINT NOT NULL,"
              " PRIMARY KEY (product_id, kind, value))",
              "CREATE INDEX idx_product_tags_kind_value ON product_tags (kind, value, product_id)",
+             "CREATE INDEX idx_product_tags_value_created ON product_tags (kind, value, created_at, product_id)",
              "CREATE TABLE material_modules ("
              " id INTEGER PRIMARY KEY AUTOINCREMENT,"
              " product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,"

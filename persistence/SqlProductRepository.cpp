@@ -115,10 +115,11 @@ void insertTags(Poco::Data::Session& s, const Product& p) {
          {std::pair<const char*, const std::vector<std::string>*>{"scenario", &p.scenarios},
           {"style", &p.styles}})
         for (const auto& v : *values)
-            SqlQuery(s, "INSERT INTO product_tags (product_id, kind, value) VALUES (?, ?, ?)")
+            SqlQuery(s, "INSERT INTO product_tags (product_id, kind, value, created_at) VALUES (?, ?, ?, ?)")
                 .arg(p.id)
                 .arg(kind)
                 .arg(v)
+                .arg(p.createdAt)
                 .exec();
 }
 
@@ -201,24 +202,60 @@ void SqlProductRepository::markDeleted(domain::ProductId id, domain::Millis at) 
         .exec();
 }
 
+// Keyset pages must walk one index range in page order, or a page deep in the listing costs a
+// scan of everything before it. Two plans:
+//  * one tag value, newest first: drive from product_tags (kind, value, created_at, product_id),
+//    which holds each product's created_at, and look the products up by primary key;
+//  * otherwise products in the sort's index; on MySQL forced, because with is_deleted = 0 as
+//    the leading column InnoDB's estimate makes every range look dearer than a full scan.
+//    With several tag values the optimizer chooses (a forced index is slow for rare values).
 std::vector<Product> SqlProductRepository::list(const domain::ProductQuery& q) {
-    std::string sql = std::string("SELECT ") + kProductColumns + " FROM products p WHERE";
-    std::vector<Arg> args;
-    appendFilter(q.filter, "", sql, args);
+    const bool mysql = dialect_ == Dialect::MySQL;
     const bool byName = q.sort == domain::ProductSort::NameAsc;
-    if (q.after) {
-        if (byName) {
-            sql += " AND (p.name > ? OR (p.name = ? AND p.id > ?))";
-            args.emplace_back(q.after->name);
-            args.emplace_back(q.after->name);
-        } else {
-            sql += " AND (p.created_at < ? OR (p.created_at = ? AND p.id < ?))";
+    const auto& f = q.filter;
+    std::vector<Arg> args;
+    std::string sql = std::string("SELECT ") + kProductColumns;
+    const char* drivingKind = nullptr;
+    if (!byName && f.styles.size() == 1) drivingKind = "style";
+    else if (!byName && f.scenarios.size() == 1) drivingKind = "scenario";
+
+    if (drivingKind) {
+        const std::string& value = std::string(drivingKind) == "style" ? f.styles.front() : f.scenarios.front();
+        sql += mysql ? " FROM product_tags t STRAIGHT_JOIN products p ON p.id = t.product_id"
+                     : " FROM product_tags t CROSS JOIN products p ON p.id = t.product_id";
+        sql += " WHERE t.kind = ? AND t.value = ? AND";
+        args.emplace_back(std::string(drivingKind));
+        args.emplace_back(value);
+        appendFilter(f, drivingKind, sql, args);
+        if (q.after) {
+            sql += " AND (t.created_at < ? OR (t.created_at = ? AND t.product_id < ?))";
             args.emplace_back(q.after->createdAt);
             args.emplace_back(q.after->createdAt);
+            args.emplace_back(q.after->id);
         }
-        args.emplace_back(q.after->id);
+        sql += " ORDER BY t.created_at DESC, t.product_id DESC LIMIT ?";
+    } else {
+        sql += " FROM products p";
+        if (mysql && f.scenarios.empty() && f.styles.empty())
+            sql += byName ? " FORCE INDEX (idx_products_live_name)"
+                   : f.gender ? " FORCE INDEX (idx_products_gender_created)"
+                              : " FORCE INDEX (idx_products_live_created)";
+        sql += " WHERE";
+        appendFilter(f, "", sql, args);
+        if (q.after) {
+            if (byName) {
+                sql += " AND (p.name > ? OR (p.name = ? AND p.id > ?))";
+                args.emplace_back(q.after->name);
+                args.emplace_back(q.after->name);
+            } else {
+                sql += " AND (p.created_at < ? OR (p.created_at = ? AND p.id < ?))";
+                args.emplace_back(q.after->createdAt);
+                args.emplace_back(q.after->createdAt);
+            }
+            args.emplace_back(q.after->id);
+        }
+        sql += byName ? " ORDER BY p.name, p.id LIMIT ?" : " ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
     }
-    sql += byName ? " ORDER BY p.name, p.id LIMIT ?" : " ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
     args.emplace_back(static_cast<std::int64_t>(q.limit));
     auto rs = bound(s_, sql, args).rows();
     std::vector<Product> out;
