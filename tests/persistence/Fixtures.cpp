@@ -49,6 +49,9 @@ std::ostream& operator<<(std::ostream& os, Role role) {
 std::ostream& operator<<(std::ostream& os, UserStatus status) {
     return os << toString(status);
 }
+std::ostream& operator<<(std::ostream& os, ProductSort sort) {
+    return os << (sort == ProductSort::CreatedDesc ? "createdAt desc" : "name asc");
+}
 
 }  // namespace mofang::domain
 
@@ -182,6 +185,21 @@ domain::User makeUser(const std::string& username, const std::string& email, dom
     return u;
 }
 
+domain::Product makeProduct(const std::string& name, const std::string& spuCode, domain::UserId createdBy,
+                            domain::Millis at) {
+    domain::Product p;
+    p.name = name;
+    p.spuCode = spuCode;
+    p.gender = "unisex";
+    p.ageRange = "adult";
+    p.scenarios = {"commute"};
+    p.styles = {"casual"};
+    p.createdBy = createdBy;
+    p.createdAt = at;
+    p.updatedAt = at;
+    return p;
+}
+
 std::optional<domain::DomainError> catchDomainError(const std::function<void()>& work) {
     try {
         work();
@@ -222,6 +240,32 @@ void checkSameEntry(const domain::OperationLogEntry& actual, const domain::Opera
     BOOST_TEST(actual.ip == expected.ip);
     BOOST_TEST(actual.userAgent == expected.userAgent);
     BOOST_TEST(actual.timestamp == expected.timestamp);
+}
+
+void checkSameProduct(const domain::Product& actual, const domain::Product& expected) {
+    BOOST_TEST(actual.id == expected.id);
+    BOOST_TEST(actual.name == expected.name);
+    BOOST_TEST(actual.spuCode == expected.spuCode);
+    BOOST_TEST(actual.gender == expected.gender);
+    BOOST_TEST(actual.ageRange == expected.ageRange);
+    BOOST_TEST(actual.scenarios == expected.scenarios, boost::test_tools::per_element());
+    BOOST_TEST(actual.styles == expected.styles, boost::test_tools::per_element());
+    BOOST_TEST(actual.threeDDesigner == expected.threeDDesigner);
+    BOOST_TEST(actual.graphicDesigner == expected.graphicDesigner);
+    BOOST_TEST(actual.createdBy == expected.createdBy);
+    BOOST_TEST(actual.createdAt == expected.createdAt);
+    BOOST_TEST(actual.updatedAt == expected.updatedAt);
+    BOOST_TEST(actual.deleted == expected.deleted);
+}
+
+void checkSameModule(const domain::MaterialModule& actual, const domain::MaterialModule& expected) {
+    BOOST_TEST(actual.id == expected.id);
+    BOOST_TEST(actual.productId == expected.productId);
+    BOOST_TEST(actual.type == expected.type);
+    BOOST_TEST(actual.subType == expected.subType);
+    BOOST_TEST(actual.order == expected.order);
+    BOOST_TEST(actual.createdAt == expected.createdAt);
+    BOOST_TEST(actual.updatedAt == expected.updatedAt);
 }
 
 }  // namespace mofang::test

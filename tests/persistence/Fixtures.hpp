@@ -25,6 +25,7 @@ namespace mofang::domain {
 std::ostream& operator<<(std::ostream& os, ErrorKind kind);
 std::ostream& operator<<(std::ostream& os, Role role);
 std::ostream& operator<<(std::ostream& os, UserStatus status);
+std::ostream& operator<<(std::ostream& os, ProductSort sort);
 
 }  // namespace mofang::domain
 
@@ -82,11 +83,17 @@ domain::User makeUser(const std::string& username, const std::string& email,
                       domain::Role role = domain::Role::Viewer,
                       domain::UserStatus status = domain::UserStatus::Active);
 
+// A live product as the service would build it (trimmed, distinct tags); created and updated `at`.
+domain::Product makeProduct(const std::string& name, const std::string& spuCode, domain::UserId createdBy,
+                            domain::Millis at = 1'700'000'000'000);
+
 // The DomainError that `work` throws; fails the test (with what was thrown instead) otherwise.
 std::optional<domain::DomainError> catchDomainError(const std::function<void()>& work);
 
 // Field-by-field comparison with readable failure messages.
 void checkSameUser(const domain::User& actual, const domain::User& expected);
 void checkSameEntry(const domain::OperationLogEntry& actual, const domain::OperationLogEntry& expected);
+void checkSameProduct(const domain::Product& actual, const domain::Product& expected);
+void checkSameModule(const domain::MaterialModule& actual, const domain::MaterialModule& expected);
 
 }  // namespace mofang::test
