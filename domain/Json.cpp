@@ -9,70 +9,81 @@ namespace mofang::domain {
 
 namespace {
 
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 when it is malformed.
-std::size_t validSequenceAt(std::string_view s, std::size_t i) {
+// Length of the well-formed UTF-8 sequence starting at s[i] (lead byte ≥ 0x80), or 0.
+std::size_t utf8SequenceAt(std::string_view s, std::size_t i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;  // no overlongs
+        if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;  // ≤ U+10FFFF
+    } else {
+        return 0;
+    }
     if (i + len > s.size()) return 0;
-    return text::isValidUtf8(s.substr(i, len)) ? len : 0;
+    const auto second = static_cast<unsigned char>(s[i + 1]);
+    if (second < lo || second > hi) return 0;
+    for (std::size_t k = 2; k < len; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+    return len;
 }
+
+bool needsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c == 0x7F; }
 
 }  // namespace
 
 void appendJsonString(std::string& out, std::string_view s) {
+    out.reserve(out.size() + s.size() + 2);
     out += '"';
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        // Copy the longest run of bytes that need nothing in one go.
+        std::size_t run = i;
+        while (run < s.size() && static_cast<unsigned char>(s[run]) < 0x80 &&
+               !needsEscape(static_cast<unsigned char>(s[run])))
+            ++run;
+        out.append(s.data() + i, run - i);
+        i = run;
+        if (i >= s.size()) break;
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
-            // Output is always valid UTF-8: a malformed byte becomes U+FFFD.
-            const std::size_t len = validSequenceAt(s, i);
+            const std::size_t len = utf8SequenceAt(s, i);
             if (len == 0) {
-                out += "\ufffd";
-                continue;
-            }
-            if (!(c == 0xE2 && len == 3 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                  (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                   static_cast<unsigned char>(s[i + 2]) == 0xA9))) {
+                out += "\\ufffd";  // output is always valid UTF-8
+                ++i;
+            } else if (len == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+                       (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+                // U+2028/U+2029 are valid JSON but break JavaScript string literals.
+                out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+                i += 3;
+            } else {
                 out.append(s.data() + i, len);
-                i += len - 1;
-                continue;
+                i += len;
             }
+            continue;
         }
         switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7F) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else if (c == 0xE2) {
-                    // U+2028/U+2029 are valid JSON but break JavaScript string literals.
-                    out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-                    i += 2;
-                } else {
-                    out += static_cast<char>(c);
-                }
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default: {
+                static constexpr char kHex[] = "0123456789abcdef";
+                const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+                out.append(esc, sizeof esc);
+            }
         }
+        ++i;
     }
     out += '"';
 }

@@ -50,12 +50,29 @@ std::string formatRfc3339(Millis t) {
     std::int64_t y;
     unsigned m, d;
     civilFromDays(days, y, m, d);
-    const auto secs = ms / 1000;
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y),
-                  m, d, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                  static_cast<long long>(secs % 60), static_cast<long long>(ms % 1000));
-    return buf;
+    if (y < 0 || y > 9999) {  // outside RFC 3339's four-digit years: rare, keep it simple
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y), m,
+                      d, static_cast<long long>(ms / 3600000), static_cast<long long>(ms / 60000 % 60),
+                      static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
+        return buf;
+    }
+    // Hot: every record rendered carries two or three of these.
+    char buf[] = "0000-00-00T00:00:00.000Z";
+    const auto put = [&buf](int pos, std::int64_t value, int width) {
+        for (int k = width - 1; k >= 0; --k) {
+            buf[pos + k] = static_cast<char>('0' + value % 10);
+            value /= 10;
+        }
+    };
+    put(0, y, 4);
+    put(5, m, 2);
+    put(8, d, 2);
+    put(11, ms / 3600000, 2);
+    put(14, ms / 60000 % 60, 2);
+    put(17, ms / 1000 % 60, 2);
+    put(20, ms % 1000, 3);
+    return std::string(buf, sizeof buf - 1);
 }
 
 std::optional<Millis> parseRfc3339(std::string_view s) {

@@ -10,6 +10,7 @@
 
 #include "Support.hpp"
 #include "domain/Json.hpp"
+#include "domain/Text.hpp"
 
 namespace bdata = boost::unit_test::data;
 using namespace mofang::domain;
@@ -187,3 +188,19 @@ BOOST_AUTO_TEST_CASE(take_moves_the_text_out) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Output is always valid UTF-8: each malformed byte becomes U+FFFD, well-formed text passes.
+BOOST_AUTO_TEST_CASE(malformed_utf8_becomes_replacement_characters) {
+    const auto quoted = [](std::string_view s) {
+        std::string out;
+        mofang::domain::appendJsonString(out, s);
+        return out;
+    };
+    BOOST_TEST(quoted("a\xFF" "b") == "\"a\\ufffdb\"");
+    BOOST_TEST(quoted("\xE0\x80\x80") == "\"\\ufffd\\ufffd\\ufffd\"");          // overlong
+    BOOST_TEST(quoted("\xED\xA0\x80") == "\"\\ufffd\\ufffd\\ufffd\"");          // surrogate
+    BOOST_TEST(quoted("\xF4\x90\x80\x80") == "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");  // > U+10FFFF
+    BOOST_TEST(quoted("\xE4\xB8") == "\"\\ufffd\\ufffd\"");                      // truncated
+    BOOST_TEST(quoted("中文😀\xF0\xA0\x80\x80") == "\"中文😀\xF0\xA0\x80\x80\"");  // CJK Ext. B kept
+    BOOST_TEST(mofang::domain::text::isValidUtf8(quoted("x\xC0\xAF\xF5\x80y")));
+}
