@@ -164,6 +164,16 @@ const std::vector<Migration>& migrations() {
                 " KEY idx_product_tags_value_created (kind, value, created_at, product_id),"
                 " CONSTRAINT fk_product_tags_product FOREIGN KEY (product_id) REFERENCES products (id) ON "
                 "DELETE CASCADE)"),
+             // Live products per (gender, ageRange) (kind '') and per tag value within them:
+             // facets under no filter or only gender/ageRange read these few hundred rows instead
+             // of counting the catalogue. Kept in the same transaction as each product write.
+             my("CREATE TABLE product_facet_counts ("
+                " gender VARCHAR(8) NOT NULL,"
+                " age_range VARCHAR(8) NOT NULL,"
+                " kind VARCHAR(16) NOT NULL,"
+                " value VARCHAR(32) NOT NULL,"
+                " n BIGINT NOT NULL,"
+                " PRIMARY KEY (gender, age_range, kind, value))"),
              my("CREATE TABLE material_modules ("
                 " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                 " product_id BIGINT NOT NULL,"
@@ -208,6 +218,13 @@ const std::vector<Migration>& migrations() {
              " PRIMARY KEY (product_id, kind, value))",
              "CREATE INDEX idx_product_tags_kind_value ON product_tags (kind, value, product_id)",
              "CREATE INDEX idx_product_tags_value_created ON product_tags (kind, value, created_at, product_id)",
+             "CREATE TABLE product_facet_counts ("
+             " gender TEXT NOT NULL,"
+             " age_range TEXT NOT NULL,"
+             " kind TEXT NOT NULL,"
+             " value TEXT NOT NULL,"
+             " n BIGINT NOT NULL,"
+             " PRIMARY KEY (gender, age_range, kind, value))",
              "CREATE TABLE material_modules ("
              " id INTEGER PRIMARY KEY AUTOINCREMENT,"
              " product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE,"

@@ -1,3 +1,5 @@
+#include <map>
+#include <tuple>
 #include <variant>
 
 #include "persistence/SqlQuery.hpp"
@@ -123,6 +125,42 @@ void insertTags(Poco::Data::Session& s, const Product& p) {
                 .exec();
 }
 
+// product_facet_counts keys: (gender, ageRange, kind, value); kind "" counts the products.
+using FacetKey = std::tuple<std::string, std::string, std::string, std::string>;
+
+void addFacetDeltas(std::map<FacetKey, std::int64_t>& deltas, const Product& p, std::int64_t delta) {
+    deltas[{p.gender, p.ageRange, "", ""}] += delta;
+    for (const auto& v : p.scenarios) deltas[{p.gender, p.ageRange, "scenario", v}] += delta;
+    for (const auto& v : p.styles) deltas[{p.gender, p.ageRange, "style", v}] += delta;
+}
+
+// Applied in key order (a std::map), so concurrent writers lock counter rows in the same order.
+void applyFacetDeltas(Poco::Data::Session& s, bool mysql, const std::map<FacetKey, std::int64_t>& deltas) {
+    const std::string sql =
+        std::string("INSERT INTO product_facet_counts (gender, age_range, kind, value, n) VALUES (?, ?, ?, ?, ?) ") +
+        (mysql ? "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
+               : "ON CONFLICT (gender, age_range, kind, value) DO UPDATE SET n = n + excluded.n");
+    for (const auto& [key, delta] : deltas) {
+        if (delta == 0) continue;
+        SqlQuery(s, sql)
+            .arg(std::get<0>(key))
+            .arg(std::get<1>(key))
+            .arg(std::get<2>(key))
+            .arg(std::get<3>(key))
+            .arg(delta)
+            .exec();
+    }
+}
+
+// The stored state of a live product, for the counter deltas of a change.
+std::optional<Product> liveRow(Poco::Data::Session& s, domain::ProductId id) {
+    auto rs = SqlQuery(s, std::string("SELECT ") + kProductColumns + " FROM products p WHERE p.id = ? AND p.is_deleted = 0")
+                  .arg(id)
+                  .rows();
+    if (rs.rowCount() == 0) return std::nullopt;
+    return readProduct(rs, 0);
+}
+
 }  // namespace
 
 std::optional<Product> SqlProductRepository::findById(domain::ProductId id) {
@@ -171,10 +209,16 @@ domain::ProductId SqlProductRepository::insert(const Product& p) {
     Product stored = p;
     stored.id = lastInsertId(s_, dialect_ == Dialect::SQLite);
     insertTags(s_, stored);
+    std::map<FacetKey, std::int64_t> deltas;
+    addFacetDeltas(deltas, stored, +1);
+    applyFacetDeltas(s_, dialect_ == Dialect::MySQL, deltas);
     return stored.id;
 }
 
 void SqlProductRepository::update(const Product& p) {
+    std::map<FacetKey, std::int64_t> deltas;
+    if (const auto before = liveRow(s_, p.id)) addFacetDeltas(deltas, *before, -1);
+    addFacetDeltas(deltas, p, +1);
     SqlQuery(
         s_,
         "UPDATE products SET name = ?, spu_code = ?, gender = ?, age_range = ?, scenarios = ?, styles = ?, "
@@ -192,9 +236,15 @@ void SqlProductRepository::update(const Product& p) {
         .exec();
     SqlQuery(s_, "DELETE FROM product_tags WHERE product_id = ?").arg(p.id).exec();
     insertTags(s_, p);
+    applyFacetDeltas(s_, dialect_ == Dialect::MySQL, deltas);
 }
 
 void SqlProductRepository::markDeleted(domain::ProductId id, domain::Millis at) {
+    const auto before = liveRow(s_, id);
+    if (!before) return;
+    std::map<FacetKey, std::int64_t> deltas;
+    addFacetDeltas(deltas, *before, -1);
+    applyFacetDeltas(s_, dialect_ == Dialect::MySQL, deltas);
     SqlQuery(s_, "UPDATE products SET is_deleted = 1, deleted_at = ?, updated_at = ? WHERE id = ?")
         .arg(at)
         .arg(at)
@@ -266,6 +316,31 @@ std::vector<Product> SqlProductRepository::list(const domain::ProductQuery& q) {
 
 domain::ProductFacets SqlProductRepository::facets(const domain::ProductFilter& f) {
     domain::ProductFacets out;
+    if (f.scenarios.empty() && f.styles.empty() && !f.designer && (!f.q || f.q->empty())) {
+        // Only gender/ageRange (or nothing): the maintained counters answer it.
+        const auto counted = [&](const std::string& facet, const char* column, const char* kind, bool byGender,
+                                 bool byAge) {
+            std::string sql = std::string("SELECT ") + column + ", SUM(n) FROM product_facet_counts WHERE kind = ?";
+            std::vector<Arg> args{std::string(kind)};
+            if (byGender && f.gender) {
+                sql += " AND gender = ?";
+                args.emplace_back(*f.gender);
+            }
+            if (byAge && f.ageRange) {
+                sql += " AND age_range = ?";
+                args.emplace_back(*f.ageRange);
+            }
+            sql += std::string(" GROUP BY ") + column + " HAVING SUM(n) > 0";
+            auto rs = bound(s_, sql, args).rows();
+            auto& bucket = out.counts[facet];
+            for (std::size_t row = 0; row < rs.rowCount(); ++row) bucket[cellText(rs, 0, row)] = cellInt(rs, 1, row);
+        };
+        counted("gender", "gender", "", false, true);
+        counted("ageRange", "age_range", "", true, false);
+        counted("scenario", "value", "scenario", true, true);
+        counted("style", "value", "style", true, true);
+        return out;
+    }
     const auto count = [&](const std::string& facet, const std::string& select, const std::string& from,
                            const std::string& extra, const std::string& groupBy) {
         std::string sql = "SELECT " + select + ", COUNT(*) FROM " + from + " WHERE" + extra;
