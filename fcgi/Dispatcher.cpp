@@ -1,5 +1,7 @@
 #include "fcgi/Dispatcher.hpp"
 
+#include <Poco/Exception.h>
+
 #include <atomic>
 #include <chrono>
 

@@ -67,7 +67,9 @@ std::optional<std::vector<std::string>> JsonInput::optStringArray(const std::str
 std::optional<std::int64_t> JsonInput::optInt(const std::string& field) const {
     if (!object_->has(field) || object_->isNull(field)) return std::nullopt;
     const auto v = object_->get(field);
-    if (!v.isInteger()) throw dom::validationFailed({{name(field), "must be an integer"}});
+    // Poco counts booleans as integers; JSON does not.
+    if (!v.isInteger() || v.type() == typeid(bool))
+        throw dom::validationFailed({{name(field), "must be an integer"}});
     try {
         return v.convert<Poco::Int64>();
     } catch (const Poco::Exception&) {

@@ -4,6 +4,7 @@
 #include "domain/Json.hpp"
 #include "domain/Paging.hpp"
 #include "domain/ProductService.hpp"
+#include "domain/Text.hpp"
 
 namespace mofang::fcgi {
 namespace dom = mofang::domain;
@@ -14,13 +15,19 @@ std::optional<std::string_view> view(const std::optional<std::string>& s) {
     return s ? std::optional<std::string_view>(*s) : std::nullopt;
 }
 
+// Stored names, tags and designers are trimmed, so filter values are too: both databases then
+// agree (MariaDB's collations would ignore trailing spaces anyway, SQLite's would not).
 dom::ProductFilter filterFrom(const Request& req) {
+    const auto trimmed = [](std::optional<std::string> v) {
+        if (v) v = dom::text::trim(*v);
+        return v;
+    };
     dom::ProductFilter f;
     f.gender = req.query("gender");
     f.ageRange = req.query("ageRange");
-    f.scenarios = req.queryAll("scenario");
-    f.styles = req.queryAll("style");
-    f.designer = req.query("designer");
+    for (auto& v : req.queryAll("scenario")) f.scenarios.push_back(dom::text::trim(v));
+    for (auto& v : req.queryAll("style")) f.styles.push_back(dom::text::trim(v));
+    f.designer = trimmed(req.query("designer"));
     f.q = req.query("q");
     return f;
 }
