@@ -53,6 +53,12 @@ Response Dispatcher::handle(std::map<std::string, std::string> params, Request::
         }
     } catch (const dom::DomainError& e) {
         response = errorResponse(e);
+    } catch (const Poco::Exception& e) {
+        // Poco's what() is only the class name; displayText() says what happened.
+        if (requestId.empty()) requestId = fallbackRequestId();
+        Log::error("request_failed",
+                   {{"request_id", requestId}, {"method", method}, {"path", path}, {"error", e.displayText()}});
+        response = internalErrorResponse(requestId);
     } catch (const std::exception& e) {
         if (requestId.empty()) requestId = fallbackRequestId();
         Log::error("request_failed",
