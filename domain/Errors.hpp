@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,37 @@ enum class ErrorKind {
     RateLimited,  // carries retryAfterSeconds
     Unavailable,  // database or storage down; carries retryAfterSeconds
 };
+
+// The kind's name, e.g. "NotFound" (for logs and test output).
+constexpr std::string_view toString(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::BadRequest:
+            return "BadRequest";
+        case ErrorKind::Unauthenticated:
+            return "Unauthenticated";
+        case ErrorKind::Forbidden:
+            return "Forbidden";
+        case ErrorKind::NotFound:
+            return "NotFound";
+        case ErrorKind::MethodNotAllowed:
+            return "MethodNotAllowed";
+        case ErrorKind::Conflict:
+            return "Conflict";
+        case ErrorKind::PayloadTooLarge:
+            return "PayloadTooLarge";
+        case ErrorKind::UnsupportedMediaType:
+            return "UnsupportedMediaType";
+        case ErrorKind::RangeNotSatisfiable:
+            return "RangeNotSatisfiable";
+        case ErrorKind::Validation:
+            return "Validation";
+        case ErrorKind::RateLimited:
+            return "RateLimited";
+        case ErrorKind::Unavailable:
+            return "Unavailable";
+    }
+    return "Unknown";
+}
 
 struct FieldError {
     std::string field;

@@ -12,6 +12,9 @@ inline constexpr int kMaxPageLimit = 100;
 
 // `?limit=`: absent → 20, above 100 → 100; 0, negative or not a number → bad request (400).
 int parsePageLimit(std::optional<std::string_view> raw);
+inline int parsePageLimit(const std::optional<std::string>& raw) {
+    return parsePageLimit(raw ? std::optional<std::string_view>(*raw) : std::nullopt);
+}
 
 // Keyset cursors are opaque to clients: base64url of a tagged payload, so a cursor of one list
 // is rejected by another and a tampered one is a 400, never a database error.

@@ -17,6 +17,13 @@ void requireFreeSpu(Repositories& r, const std::string& spuCode, ProductId excep
         throw conflict("spuCode is already taken", {{"spuCode", "is already taken"}});
 }
 
+// A module exists for its users only while its product is live.
+MaterialModule requireLiveModule(Repositories& r, ModuleId id) {
+    auto m = r.modules().findById(id);
+    if (!m || !r.products().findById(m->productId)) throw moduleNotFound();
+    return *m;
+}
+
 void requireFreeSlot(Repositories& r, const MaterialModule& m) {
     if (r.modules().slotTaken(m.productId, m.type, m.subType, m.id))
         throw conflict("this product already has a module of that type and subType",
@@ -113,13 +120,9 @@ std::vector<MaterialModule> ProductService::modules(const Principal& who, Produc
 
 MaterialModule ProductService::module(const Principal& who, ModuleId id) {
     who.require(perm::kProductRead);
-    std::optional<MaterialModule> m;
-    store_.read([&](Repositories& r) {
-        m = r.modules().findById(id);
-        if (m && !r.products().findById(m->productId)) m.reset();  // its product is deleted
-    });
-    if (!m) throw moduleNotFound();
-    return *m;
+    MaterialModule m;
+    store_.read([&](Repositories& r) { m = requireLiveModule(r, id); });
+    return m;
 }
 
 MaterialModule ProductService::createModule(const Principal& who, ProductId productId,
@@ -143,14 +146,13 @@ MaterialModule ProductService::updateModule(const Principal& who, ModuleId id, c
     who.require(perm::kProductWrite);
     MaterialModule next;
     store_.transact([&](Repositories& r) {
-        const auto current = r.modules().findById(id);
-        if (!current || !r.products().findById(current->productId)) throw moduleNotFound();
+        const auto current = requireLiveModule(r, id);
         next = buildModule(input, current);
-        if (next.type != current->type || next.subType != current->subType) requireFreeSlot(r, next);
+        if (next.type != current.type || next.subType != current.subType) requireFreeSlot(r, next);
         next.updatedAt = clock_.now();
         r.modules().update(next);
-        r.operationLogs().append(makeLogEntry(audit, "module.update", std::to_string(id),
-                                              moduleJson(*current), moduleJson(next), next.updatedAt));
+        r.operationLogs().append(makeLogEntry(audit, "module.update", std::to_string(id), moduleJson(current),
+                                              moduleJson(next), next.updatedAt));
     });
     return next;
 }
@@ -158,11 +160,10 @@ MaterialModule ProductService::updateModule(const Principal& who, ModuleId id, c
 void ProductService::removeModule(const Principal& who, ModuleId id, const AuditContext& audit) {
     who.require(perm::kProductWrite);
     store_.transact([&](Repositories& r) {
-        const auto current = r.modules().findById(id);
-        if (!current || !r.products().findById(current->productId)) throw moduleNotFound();
+        const auto current = requireLiveModule(r, id);
         r.modules().remove(id);
-        r.operationLogs().append(makeLogEntry(audit, "module.delete", std::to_string(id),
-                                              moduleJson(*current), std::nullopt, clock_.now()));
+        r.operationLogs().append(makeLogEntry(audit, "module.delete", std::to_string(id), moduleJson(current),
+                                              std::nullopt, clock_.now()));
     });
 }
 

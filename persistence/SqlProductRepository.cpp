@@ -137,7 +137,8 @@ void addFacetDeltas(std::map<FacetKey, std::int64_t>& deltas, const Product& p, 
 // Applied in key order (a std::map), so concurrent writers lock counter rows in the same order.
 void applyFacetDeltas(Poco::Data::Session& s, bool mysql, const std::map<FacetKey, std::int64_t>& deltas) {
     const std::string sql =
-        std::string("INSERT INTO product_facet_counts (gender, age_range, kind, value, n) VALUES (?, ?, ?, ?, ?) ") +
+        std::string(
+            "INSERT INTO product_facet_counts (gender, age_range, kind, value, n) VALUES (?, ?, ?, ?, ?) ") +
         (mysql ? "ON DUPLICATE KEY UPDATE n = n + VALUES(n)"
                : "ON CONFLICT (gender, age_range, kind, value) DO UPDATE SET n = n + excluded.n");
     for (const auto& [key, delta] : deltas) {
@@ -154,7 +155,8 @@ void applyFacetDeltas(Poco::Data::Session& s, bool mysql, const std::map<FacetKe
 
 // The stored state of a live product, for the counter deltas of a change.
 std::optional<Product> liveRow(Poco::Data::Session& s, domain::ProductId id) {
-    auto rs = SqlQuery(s, std::string("SELECT ") + kProductColumns + " FROM products p WHERE p.id = ? AND p.is_deleted = 0")
+    auto rs = SqlQuery(s, std::string("SELECT ") + kProductColumns +
+                              " FROM products p WHERE p.id = ? AND p.is_deleted = 0")
                   .arg(id)
                   .rows();
     if (rs.rowCount() == 0) return std::nullopt;
@@ -266,46 +268,42 @@ std::vector<Product> SqlProductRepository::list(const domain::ProductQuery& q) {
     std::vector<Arg> args;
     std::string sql = std::string("SELECT ") + kProductColumns;
     const char* drivingKind = nullptr;
-    if (!byName && f.styles.size() == 1) drivingKind = "style";
-    else if (!byName && f.scenarios.size() == 1) drivingKind = "scenario";
+    if (!byName && f.styles.size() == 1)
+        drivingKind = "style";
+    else if (!byName && f.scenarios.size() == 1)
+        drivingKind = "scenario";
 
     if (drivingKind) {
-        const std::string& value = std::string(drivingKind) == "style" ? f.styles.front() : f.scenarios.front();
+        const std::string& value =
+            std::string(drivingKind) == "style" ? f.styles.front() : f.scenarios.front();
         sql += mysql ? " FROM product_tags t STRAIGHT_JOIN products p ON p.id = t.product_id"
                      : " FROM product_tags t CROSS JOIN products p ON p.id = t.product_id";
         sql += " WHERE t.kind = ? AND t.value = ? AND";
         args.emplace_back(std::string(drivingKind));
         args.emplace_back(value);
         appendFilter(f, drivingKind, sql, args);
-        if (q.after) {
-            sql += " AND (t.created_at < ? OR (t.created_at = ? AND t.product_id < ?))";
-            args.emplace_back(q.after->createdAt);
-            args.emplace_back(q.after->createdAt);
-            args.emplace_back(q.after->id);
-        }
-        sql += " ORDER BY t.created_at DESC, t.product_id DESC LIMIT ?";
     } else {
         sql += " FROM products p";
         if (mysql && f.scenarios.empty() && f.styles.empty())
-            sql += byName ? " FORCE INDEX (idx_products_live_name)"
+            sql += byName     ? " FORCE INDEX (idx_products_live_name)"
                    : f.gender ? " FORCE INDEX (idx_products_gender_created)"
                               : " FORCE INDEX (idx_products_live_created)";
         sql += " WHERE";
         appendFilter(f, "", sql, args);
-        if (q.after) {
-            if (byName) {
-                sql += " AND (p.name > ? OR (p.name = ? AND p.id > ?))";
-                args.emplace_back(q.after->name);
-                args.emplace_back(q.after->name);
-            } else {
-                sql += " AND (p.created_at < ? OR (p.created_at = ? AND p.id < ?))";
-                args.emplace_back(q.after->createdAt);
-                args.emplace_back(q.after->createdAt);
-            }
-            args.emplace_back(q.after->id);
-        }
-        sql += byName ? " ORDER BY p.name, p.id LIMIT ?" : " ORDER BY p.created_at DESC, p.id DESC LIMIT ?";
     }
+    // Keyset: rows after the cursor in (sort key, id) order; product_tags carries both columns.
+    const std::string key = drivingKind ? "t.created_at" : byName ? "p.name" : "p.created_at";
+    const std::string id = drivingKind ? "t.product_id" : "p.id";
+    const std::string past = byName ? " > ?" : " < ?";
+    if (q.after) {
+        sql += " AND (" + key + past + " OR (" + key + " = ? AND " + id + past + "))";
+        const Arg cursorKey = byName ? Arg(q.after->name) : Arg(q.after->createdAt);
+        args.push_back(cursorKey);
+        args.push_back(cursorKey);
+        args.emplace_back(q.after->id);
+    }
+    const std::string direction = byName ? "" : " DESC";
+    sql += " ORDER BY " + key + direction + ", " + id + direction + " LIMIT ?";
     args.emplace_back(static_cast<std::int64_t>(q.limit));
     auto rs = bound(s_, sql, args).rows();
     std::vector<Product> out;
@@ -318,9 +316,10 @@ domain::ProductFacets SqlProductRepository::facets(const domain::ProductFilter& 
     domain::ProductFacets out;
     if (f.scenarios.empty() && f.styles.empty() && !f.designer && (!f.q || f.q->empty())) {
         // Only gender/ageRange (or nothing): the maintained counters answer it.
-        const auto counted = [&](const std::string& facet, const char* column, const char* kind, bool byGender,
-                                 bool byAge) {
-            std::string sql = std::string("SELECT ") + column + ", SUM(n) FROM product_facet_counts WHERE kind = ?";
+        const auto counted = [&](const std::string& facet, const char* column, const char* kind,
+                                 bool byGender, bool byAge) {
+            std::string sql =
+                std::string("SELECT ") + column + ", SUM(n) FROM product_facet_counts WHERE kind = ?";
             std::vector<Arg> args{std::string(kind)};
             if (byGender && f.gender) {
                 sql += " AND gender = ?";
@@ -333,7 +332,8 @@ domain::ProductFacets SqlProductRepository::facets(const domain::ProductFilter& 
             sql += std::string(" GROUP BY ") + column + " HAVING SUM(n) > 0";
             auto rs = bound(s_, sql, args).rows();
             auto& bucket = out.counts[facet];
-            for (std::size_t row = 0; row < rs.rowCount(); ++row) bucket[cellText(rs, 0, row)] = cellInt(rs, 1, row);
+            for (std::size_t row = 0; row < rs.rowCount(); ++row)
+                bucket[cellText(rs, 0, row)] = cellInt(rs, 1, row);
         };
         counted("gender", "gender", "", false, true);
         counted("ageRange", "age_range", "", true, false);

@@ -7,17 +7,22 @@ namespace {
 
 using namespace Poco::Data::Keywords;
 
+// The session check: the unexpired session with a token hash, joined with its user.
+const std::string& findActiveSql() {
+    static const std::string sql = std::string("SELECT s.csrf_token, s.created_at, s.expires_at, ") +
+                                   userColumns() +
+                                   " FROM sessions s JOIN users u ON u.id = s.user_id"
+                                   " WHERE s.token_hash = ? AND s.expires_at > ?";
+    return sql;
+}
+
 // The session check, prepared once on a pinned connection; its bound variables live with it.
 class FindActiveStatement final {
   public:
     explicit FindActiveStatement(Poco::Data::Session& session) : stmt_(session) {
-        stmt_
-            << "SELECT s.csrf_token, s.created_at, s.expires_at, u.id, u.username, u.email, u.password_hash, "
-               "u.role, u.permissions, u.status, u.last_login, u.created_at, u.updated_at "
-               "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
-            use(hash_), use(now_), into(csrf_), into(createdAt_), into(expiresAt_), into(userId_),
-            into(username_), into(email_), into(passwordHash_), into(role_), into(permissions_),
-            into(status_), into(lastLogin_), into(userCreatedAt_), into(userUpdatedAt_);
+        stmt_ << findActiveSql(), use(hash_), use(now_), into(csrf_), into(createdAt_), into(expiresAt_),
+            into(userId_), into(username_), into(email_), into(passwordHash_), into(role_),
+            into(permissions_), into(status_), into(lastLogin_), into(userCreatedAt_), into(userUpdatedAt_);
     }
 
     std::optional<domain::ActiveSession> run(std::string_view tokenHash, domain::Millis now) {
@@ -76,12 +81,7 @@ void SqlSessionRepository::insert(const domain::SessionRecord& r) {
 
 std::optional<domain::ActiveSession> SqlSessionRepository::findActive(std::string_view tokenHash,
                                                                       domain::Millis now) {
-    auto rs = SqlQuery(s_, std::string("SELECT s.csrf_token, s.created_at, s.expires_at, ") + userColumns() +
-                               " FROM sessions s JOIN users u ON u.id = s.user_id"
-                               " WHERE s.token_hash = ? AND s.expires_at > ?")
-                  .arg(std::string(tokenHash))
-                  .arg(now)
-                  .rows();
+    auto rs = SqlQuery(s_, findActiveSql()).arg(std::string(tokenHash)).arg(now).rows();
     if (rs.rowCount() == 0) return std::nullopt;
     domain::ActiveSession a;
     a.session.tokenHash = std::string(tokenHash);

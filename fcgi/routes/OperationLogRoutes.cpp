@@ -6,6 +6,7 @@
 #include "domain/Json.hpp"
 #include "domain/Paging.hpp"
 #include "domain/Text.hpp"
+#include "fcgi/PageResponse.hpp"
 
 namespace mofang::fcgi {
 namespace dom = mofang::domain;
@@ -48,8 +49,7 @@ void addOperationLogRoutes(Router& router, RouteContext& ctx) {
         const auto caller = ctx.authenticate(req);
         caller.principal().require(dom::perm::kLogRead);
         dom::OperationLogQuery q;
-        const auto limitRaw = req.query("limit");
-        q.limit = dom::parsePageLimit(limitRaw ? std::optional<std::string_view>(*limitRaw) : std::nullopt);
+        const int limit = dom::parsePageLimit(req.query("limit"));
         if (auto u = req.query("userId")) {
             const auto id = dom::text::parseInteger(*u, 1, std::numeric_limits<long long>::max());
             if (!id) throw dom::badRequest("userId must be a user id", {{"userId", "must be a user id"}});
@@ -61,21 +61,10 @@ void addOperationLogRoutes(Router& router, RouteContext& ctx) {
         q.from = timeParam(req, "from");
         q.to = timeParam(req, "to");
         if (auto c = req.query("cursor")) q.beforeId = dom::decodeIdCursor(kCursorTag, *c);
-        const int limit = q.limit;
         q.limit = limit + 1;
-        auto entries = ctx.services.operationLogs.list(caller.principal(), q);
-        const bool more = static_cast<int>(entries.size()) > limit;
-        if (more) entries.resize(static_cast<std::size_t>(limit));
-        dom::JsonWriter w;
-        w.beginObject().key("items").beginArray();
-        for (const auto& e : entries) w.raw(entryJson(e));
-        w.endArray().key("nextCursor");
-        if (more)
-            w.value(dom::encodeIdCursor(kCursorTag, entries.back().id));
-        else
-            w.null();
-        w.endObject();
-        return Response::json(200, w.take());
+        return pageResponse(
+            ctx.services.operationLogs.list(caller.principal(), q), limit, entryJson,
+            [](const dom::OperationLogEntry& e) { return dom::encodeIdCursor(kCursorTag, e.id); });
     });
 }
 

@@ -5,15 +5,12 @@
 #include "domain/Paging.hpp"
 #include "domain/ProductService.hpp"
 #include "domain/Text.hpp"
+#include "fcgi/PageResponse.hpp"
 
 namespace mofang::fcgi {
 namespace dom = mofang::domain;
 
 namespace {
-
-std::optional<std::string_view> view(const std::optional<std::string>& s) {
-    return s ? std::optional<std::string_view>(*s) : std::nullopt;
-}
 
 // Stored names, tags and designers are trimmed, so filter values are too: both databases then
 // agree (MariaDB's collations would ignore trailing spaces anyway, SQLite's would not).
@@ -90,22 +87,13 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
             q.sort = dom::ProductSort::NameAsc;
         else if (sort != "createdAt")
             throw dom::badRequest("sort must be createdAt or name", {{"sort", "must be createdAt or name"}});
-        const int limit = dom::parsePageLimit(view(req.query("limit")));
+        const int limit = dom::parsePageLimit(req.query("limit"));
         if (auto c = req.query("cursor")) q.after = dom::decodeProductCursor(*c, q.sort);
         q.limit = limit + 1;
-        auto items = ctx.services.products.list(caller.principal(), q);
-        const bool more = static_cast<int>(items.size()) > limit;
-        if (more) items.resize(static_cast<std::size_t>(limit));
-        dom::JsonWriter w;
-        w.beginObject().key("items").beginArray();
-        for (const auto& p : items) w.raw(dom::productJson(p));
-        w.endArray().key("nextCursor");
-        if (more)
-            w.value(dom::encodeProductCursor(dom::cursorAfter(items.back(), q.sort)));
-        else
-            w.null();
-        w.endObject();
-        return Response::json(200, w.take());
+        return pageResponse(
+            ctx.services.products.list(caller.principal(), q), limit,
+            [](const dom::Product& p) { return dom::productJson(p); },
+            [&q](const dom::Product& p) { return dom::encodeProductCursor(dom::cursorAfter(p, q.sort)); });
     });
 
     router.add("GET", "/api/v1/products/facets", [&ctx](Request& req) {

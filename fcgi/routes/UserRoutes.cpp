@@ -2,6 +2,7 @@
 
 #include "domain/Json.hpp"
 #include "domain/Paging.hpp"
+#include "fcgi/PageResponse.hpp"
 
 namespace mofang::fcgi {
 namespace dom = mofang::domain;
@@ -10,32 +11,17 @@ namespace {
 
 constexpr const char* kCursorTag = "users";
 
-std::optional<std::string_view> view(const std::optional<std::string>& s) {
-    return s ? std::optional<std::string_view>(*s) : std::nullopt;
-}
-
 }  // namespace
 
 void addUserRoutes(Router& router, RouteContext& ctx) {
     router.add("GET", "/api/v1/users", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
-        const int limit = dom::parsePageLimit(view(req.query("limit")));
+        const int limit = dom::parsePageLimit(req.query("limit"));
         std::optional<dom::UserId> after;
         if (auto c = req.query("cursor")) after = dom::decodeIdCursor(kCursorTag, *c);
-        // One extra row tells whether another page exists.
-        auto users = ctx.services.users.list(caller.principal(), after, limit + 1);
-        const bool more = static_cast<int>(users.size()) > limit;
-        if (more) users.resize(static_cast<std::size_t>(limit));
-        dom::JsonWriter w;
-        w.beginObject().key("items").beginArray();
-        for (const auto& u : users) w.raw(dom::userJson(u));
-        w.endArray().key("nextCursor");
-        if (more)
-            w.value(dom::encodeIdCursor(kCursorTag, users.back().id));
-        else
-            w.null();
-        w.endObject();
-        return Response::json(200, w.take());
+        return pageResponse(ctx.services.users.list(caller.principal(), after, limit + 1), limit,
+                            dom::userJson,
+                            [](const dom::User& u) { return dom::encodeIdCursor(kCursorTag, u.id); });
     });
 
     router.add("POST", "/api/v1/users", [&ctx](Request& req) {

@@ -17,33 +17,7 @@
 namespace mofang::domain {
 
 inline std::ostream& operator<<(std::ostream& os, ErrorKind kind) {
-    switch (kind) {
-        case ErrorKind::BadRequest:
-            return os << "BadRequest";
-        case ErrorKind::Unauthenticated:
-            return os << "Unauthenticated";
-        case ErrorKind::Forbidden:
-            return os << "Forbidden";
-        case ErrorKind::NotFound:
-            return os << "NotFound";
-        case ErrorKind::MethodNotAllowed:
-            return os << "MethodNotAllowed";
-        case ErrorKind::Conflict:
-            return os << "Conflict";
-        case ErrorKind::PayloadTooLarge:
-            return os << "PayloadTooLarge";
-        case ErrorKind::UnsupportedMediaType:
-            return os << "UnsupportedMediaType";
-        case ErrorKind::RangeNotSatisfiable:
-            return os << "RangeNotSatisfiable";
-        case ErrorKind::Validation:
-            return os << "Validation";
-        case ErrorKind::RateLimited:
-            return os << "RateLimited";
-        case ErrorKind::Unavailable:
-            return os << "Unavailable";
-    }
-    return os << "ErrorKind(" << static_cast<int>(kind) << ")";
+    return os << toString(kind);
 }
 
 inline std::ostream& operator<<(std::ostream& os, Role role) {
