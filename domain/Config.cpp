@@ -13,15 +13,20 @@ std::optional<std::string> get(const std::map<std::string, std::string>& v, cons
     return text::trim(it->second);
 }
 
-int intValue(const std::map<std::string, std::string>& v, const std::string& key, int def, long long min,
-             long long max) {
+long long longValue(const std::map<std::string, std::string>& v, const std::string& key, long long def,
+                    long long min, long long max) {
     const auto raw = get(v, key);
     if (!raw || raw->empty()) return def;
     const auto n = text::parseInteger(*raw, min, max);
     if (!n)
         throw ConfigError(key,
                           "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
-    return static_cast<int>(*n);
+    return *n;
+}
+
+int intValue(const std::map<std::string, std::string>& v, const std::string& key, int def, long long min,
+             long long max) {
+    return static_cast<int>(longValue(v, key, def, min, max));
 }
 
 bool boolValue(const std::map<std::string, std::string>& v, const std::string& key, bool def) {
@@ -49,6 +54,8 @@ const std::vector<std::string>& knownConfigKeys() {
                                                   "auth.session_ttl_hours",
                                                   "auth.cookie_secure",
                                                   "api.max_json_bytes",
+                                                  "upload.max_bytes",
+                                                  "gc.retain_days",
                                                   "net.trusted_proxies",
                                                   "debug.routes",
                                                   "log.level"};
@@ -119,6 +126,10 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
     c.cookieSecure = boolValue(values, "auth.cookie_secure", false);
     c.maxJsonBytes =
         static_cast<std::size_t>(intValue(values, "api.max_json_bytes", 1 << 20, 1024, 64 << 20));
+
+    c.uploadMaxBytes = static_cast<std::uint64_t>(
+        longValue(values, "upload.max_bytes", 64LL << 20, 1024, 1LL << 40));
+    c.gcRetainDays = intValue(values, "gc.retain_days", 30, 0, 3650);
 
     const auto proxies = get(values, "net.trusted_proxies").value_or("");
     std::size_t start = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -33,6 +34,8 @@ struct AppConfig {
     int sessionTtlHours = 168;
     bool cookieSecure = false;
     std::size_t maxJsonBytes = 1 << 20;
+    std::uint64_t uploadMaxBytes = 64ULL << 20;  // per uploaded file
+    int gcRetainDays = 30;                       // soft-deleted rows keep their blobs this long
     std::vector<std::string> trustedProxies;
     bool debugRoutes = false;
     std::string logLevel = "info";

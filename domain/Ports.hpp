@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/Material.hpp"
 #include "domain/OperationLog.hpp"
 #include "domain/Product.hpp"
 #include "domain/User.hpp"
@@ -119,6 +120,41 @@ class ModuleRepository {
     virtual void remove(ModuleId id) = 0;
 };
 
+class MaterialRepository {
+  public:
+    virtual ~MaterialRepository() = default;
+    // Not soft-deleted (the module's and product's liveness is the caller's to check).
+    virtual std::optional<Material> findById(MaterialId id) = 0;
+    // Live materials of a module in display order (order, then id).
+    virtual std::vector<Material> listByModule(ModuleId moduleId) = 0;
+    // Live materials of several modules, each module's in display order.
+    virtual std::vector<Material> listByModules(const std::vector<ModuleId>& moduleIds) = 0;
+    // The highest order among the module's live materials, or 0 when it has none.
+    virtual int maxOrder(ModuleId moduleId) = 0;
+    virtual MaterialId insert(const Material& material) = 0;
+    // Filename and order.
+    virtual void update(const Material& material) = 0;
+    virtual void markDeleted(MaterialId id, Millis at) = 0;
+    virtual void markDeletedByModule(ModuleId moduleId, Millis at) = 0;
+};
+
+// Which blob keys rows still need. A writer pins a key (in its own committed transaction) before
+// it publishes the blob and unpins it in the transaction that inserts the referencing row, so a
+// concurrent garbage collection never takes a blob that is about to be referenced.
+class BlobReferenceRepository {
+  public:
+    virtual ~BlobReferenceRepository() = default;
+    virtual std::int64_t pin(const std::string& key, Millis at) = 0;
+    virtual void unpin(std::int64_t pinId) = 0;
+    // Pins older than `before` (their writers are long gone).
+    virtual std::size_t removePinsBefore(Millis before) = 0;
+    // True when a pin or a row holds the key: a live row, or a row soft-deleted after
+    // `deletedSince` (which keeps its blobs for the retention period).
+    virtual bool isReferenced(const std::string& key, Millis deletedSince) = 0;
+    // Every key isReferenced() would hold, in one consistent read.
+    virtual std::vector<std::string> referencedKeys(Millis deletedSince) = 0;
+};
+
 // The repositories of one database session.
 class Repositories {
   public:
@@ -129,6 +165,8 @@ class Repositories {
     virtual OperationLogRepository& operationLogs() = 0;
     virtual ProductRepository& products() = 0;
     virtual ModuleRepository& modules() = 0;
+    virtual MaterialRepository& materials() = 0;
+    virtual BlobReferenceRepository& blobReferences() = 0;
 };
 
 // Units of work. `transact` runs `work` in one transaction: all of it is committed or none

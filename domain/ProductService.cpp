@@ -17,13 +17,6 @@ void requireFreeSpu(Repositories& r, const std::string& spuCode, ProductId excep
         throw conflict("spuCode is already taken", {{"spuCode", "is already taken"}});
 }
 
-// A module exists for its users only while its product is live.
-MaterialModule requireLiveModule(Repositories& r, ModuleId id) {
-    auto m = r.modules().findById(id);
-    if (!m || !r.products().findById(m->productId)) throw moduleNotFound();
-    return *m;
-}
-
 void requireFreeSlot(Repositories& r, const MaterialModule& m) {
     if (r.modules().slotTaken(m.productId, m.type, m.subType, m.id))
         throw conflict("this product already has a module of that type and subType",
@@ -31,6 +24,13 @@ void requireFreeSlot(Repositories& r, const MaterialModule& m) {
 }
 
 }  // namespace
+
+// A module exists for its users only while its product is live.
+MaterialModule requireLiveModule(Repositories& r, ModuleId id) {
+    auto m = r.modules().findById(id);
+    if (!m || !r.products().findById(m->productId)) throw moduleNotFound();
+    return *m;
+}
 
 std::vector<Product> ProductService::list(const Principal& who, const ProductQuery& query) {
     who.require(perm::kProductRead);
@@ -161,6 +161,8 @@ void ProductService::removeModule(const Principal& who, ModuleId id, const Audit
     who.require(perm::kProductWrite);
     store_.transact([&](Repositories& r) {
         const auto current = requireLiveModule(r, id);
+        // Its materials go with it (soft: their blobs stay for gc.retain_days).
+        r.materials().markDeletedByModule(id, clock_.now());
         r.modules().remove(id);
         r.operationLogs().append(makeLogEntry(audit, "module.delete", std::to_string(id), moduleJson(current),
                                               std::nullopt, clock_.now()));

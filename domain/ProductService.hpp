@@ -8,6 +8,9 @@
 
 namespace mofang::domain {
 
+// The module, when it and its product are live; else NotFound.
+MaterialModule requireLiveModule(Repositories& r, ModuleId id);
+
 // Products and their material modules (SPEC §5). Reads need product.read; changes need
 // product.write (product.delete for deleting a product); every change is logged with
 // before/after in the same transaction.

@@ -1,6 +1,7 @@
 #include "fcgi/Routes.hpp"
 
 #include "fcgi/routes/AuthRoutes.hpp"
+#include "fcgi/routes/MaterialRoutes.hpp"
 #include "fcgi/routes/OperationLogRoutes.hpp"
 #include "fcgi/routes/ProductRoutes.hpp"
 #include "fcgi/routes/SystemRoutes.hpp"
@@ -14,6 +15,7 @@ void addAllRoutes(Router& router, RouteContext& ctx) {
     addUserRoutes(router, ctx);
     addOperationLogRoutes(router, ctx);
     addProductRoutes(router, ctx);
+    addMaterialRoutes(router, ctx);
 }
 
 }  // namespace mofang::fcgi

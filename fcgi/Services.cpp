@@ -1,6 +1,7 @@
 #include "fcgi/Services.hpp"
 
 #include "fcgi/Log.hpp"
+#include "persistence/LocalBlobStore.hpp"
 #include "persistence/Migrations.hpp"
 
 namespace mofang::fcgi {
@@ -14,6 +15,11 @@ domain::AuthPolicy policyFrom(const domain::AppConfig& c) {
 
 }  // namespace
 
+std::unique_ptr<domain::BlobStore> openBlobStore(const std::string& uri) {
+    if (uri.rfind("file:", 0) == 0) return std::make_unique<persistence::LocalBlobStore>(uri.substr(5));
+    throw domain::ConfigError("storage", "only file: storage is available in this build");
+}
+
 Services::Services(domain::AppConfig cfg)
     : config(std::move(cfg)),
       db(config.db, config.dbPoolSize),
@@ -21,7 +27,9 @@ Services::Services(domain::AppConfig cfg)
       auth(store, crypto, clock, policyFrom(config)),
       users(store, crypto, clock),
       operationLogs(store),
-      products(store, clock) {}
+      products(store, clock),
+      blobs(openBlobStore(config.storage)),
+      materials(store, *blobs, renderer, clock, config.gcRetainDays) {}
 
 void Services::prepareDatabase() {
     if (config.autoMigrate) {

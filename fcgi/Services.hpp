@@ -4,11 +4,13 @@
 
 #include "domain/AuthService.hpp"
 #include "domain/Config.hpp"
+#include "domain/MaterialService.hpp"
 #include "domain/ProductService.hpp"
 #include "domain/UserService.hpp"
 #include "persistence/Database.hpp"
 #include "persistence/SodiumCrypto.hpp"
 #include "persistence/SqlRepositories.hpp"
+#include "persistence/VipsRenderer.hpp"
 
 namespace mofang::fcgi {
 
@@ -30,6 +32,12 @@ class Services final {
     domain::UserService users;
     domain::OperationLogService operationLogs;
     domain::ProductService products;
+    std::unique_ptr<domain::BlobStore> blobs;
+    persistence::VipsRenderer renderer;
+    domain::MaterialService materials;
 };
+
+// The object store the `storage` URI names.
+std::unique_ptr<domain::BlobStore> openBlobStore(const std::string& uri);
 
 }  // namespace mofang::fcgi

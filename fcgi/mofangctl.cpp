@@ -23,7 +23,9 @@ constexpr const char* kUsage =
     "  check                                     validate config, reach the database and storage\n"
     "  user create --username U --email E --password P --role viewer|uploader|admin [--permissions a,b]\n"
     "  user passwd --username U --password P     set a password (ends the user's sessions)\n"
-    "  user block --username U                   block a user (ends the user's sessions)\n";
+    "  user block --username U                   block a user (ends the user's sessions)\n"
+    "  gc [--dry-run]                            remove stored blobs no row needs (rows deleted less\n"
+    "                                            than gc.retain_days ago still need theirs)\n";
 
 struct Args {
     std::vector<std::string> words;
@@ -34,7 +36,9 @@ Args parseArgs(int argc, char** argv) {
     Args a;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg.rfind("--", 0) == 0) {
+        if (arg == "--dry-run") {
+            a.options["dry-run"] = "true";
+        } else if (arg.rfind("--", 0) == 0) {
             if (i + 1 >= argc) throw std::invalid_argument("option " + arg + " needs a value");
             a.options[arg.substr(2)] = argv[++i];
         } else {
@@ -89,7 +93,20 @@ int run(const Args& args) {
         std::cout << "config: ok\ndatabase: ok (" << services.db.describe() << ", schema "
                   << persistence::currentSchemaVersion(services.db) << " of "
                   << persistence::latestSchemaVersion() << ")\n";
-        std::cout << "storage: " << config.storage << "\n";
+        services.blobs->check();
+        std::cout << "storage: ok (" << config.storage << ")\n";
+        return 0;
+    }
+    if (cmd == "gc") {
+        const bool dryRun = args.options.count("dry-run") > 0;
+        const auto r = services.materials.collectGarbage(dryRun);
+        for (const auto& [key, size] : r.removed)
+            std::cout << (dryRun ? "would remove " : "removed ") << key << " (" << size << " bytes)\n";
+        std::cout << (dryRun ? "would remove " : "removed ") << r.blobsRemoved << " of " << r.blobsSeen
+                  << " blobs, " << r.bytesFreed << " bytes";
+        if (!dryRun)
+            std::cout << "; abandoned uploads: " << r.abandonedBytesFreed << " bytes; expired pins: " << r.pinsExpired;
+        std::cout << "\n";
         return 0;
     }
     if (cmd == "user" && args.words.size() == 2) {

@@ -236,6 +236,91 @@ const std::vector<Migration>& migrations() {
              "CREATE UNIQUE INDEX uq_modules_slot ON material_modules (product_id, type, sub_type)",
              "CREATE INDEX idx_modules_order ON material_modules (sort_order)",
          }},
+        {3,
+         "materials, blob pins",
+         {
+             // Every blob a row needs is named by key, with the size and CRC-32 that packages
+             // write into their headers without reading the bytes. The key indexes serve the
+             // reference checks of uploads and mofangctl gc.
+             my("CREATE TABLE materials ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " module_id BIGINT NOT NULL,"
+                " product_id BIGINT NOT NULL,"
+                " filename VARCHAR(255) NOT NULL,"
+                " filesize BIGINT NOT NULL,"
+                " mimetype VARCHAR(32) NOT NULL,"
+                " width INT NOT NULL,"
+                " height INT NOT NULL,"
+                " sort_order INT NOT NULL DEFAULT 0,"
+                " storage_key VARCHAR(128) NOT NULL,"
+                " sha256 CHAR(64) NOT NULL,"
+                " crc32 BIGINT NOT NULL,"
+                " thumbnail_key VARCHAR(128) NOT NULL,"
+                " thumbnail_size BIGINT NOT NULL,"
+                " thumbnail_crc32 BIGINT NOT NULL,"
+                " thumbnail_width INT NOT NULL,"
+                " thumbnail_height INT NOT NULL,"
+                " preview_key VARCHAR(128) NOT NULL,"
+                " preview_size BIGINT NOT NULL,"
+                " preview_crc32 BIGINT NOT NULL,"
+                " preview_width INT NOT NULL,"
+                " preview_height INT NOT NULL,"
+                " created_by BIGINT NOT NULL,"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL,"
+                " is_deleted TINYINT NOT NULL DEFAULT 0,"
+                " deleted_at BIGINT NULL,"
+                " KEY idx_materials_module_order (module_id, sort_order),"
+                " KEY idx_materials_storage_key (storage_key),"
+                " KEY idx_materials_thumbnail_key (thumbnail_key),"
+                " KEY idx_materials_preview_key (preview_key))"),
+             my("CREATE TABLE blob_pins ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " storage_key VARCHAR(128) NOT NULL,"
+                " pinned_at BIGINT NOT NULL,"
+                " KEY idx_blob_pins_key (storage_key),"
+                " KEY idx_blob_pins_time (pinned_at))"),
+         },
+         {
+             "CREATE TABLE materials ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " module_id BIGINT NOT NULL,"
+             " product_id BIGINT NOT NULL,"
+             " filename TEXT NOT NULL,"
+             " filesize BIGINT NOT NULL,"
+             " mimetype TEXT NOT NULL,"
+             " width BIGINT NOT NULL,"
+             " height BIGINT NOT NULL,"
+             " sort_order BIGINT NOT NULL DEFAULT 0,"
+             " storage_key TEXT NOT NULL,"
+             " sha256 TEXT NOT NULL,"
+             " crc32 BIGINT NOT NULL,"
+             " thumbnail_key TEXT NOT NULL,"
+             " thumbnail_size BIGINT NOT NULL,"
+             " thumbnail_crc32 BIGINT NOT NULL,"
+             " thumbnail_width BIGINT NOT NULL,"
+             " thumbnail_height BIGINT NOT NULL,"
+             " preview_key TEXT NOT NULL,"
+             " preview_size BIGINT NOT NULL,"
+             " preview_crc32 BIGINT NOT NULL,"
+             " preview_width BIGINT NOT NULL,"
+             " preview_height BIGINT NOT NULL,"
+             " created_by BIGINT NOT NULL,"
+             " created_at BIGINT NOT NULL,"
+             " updated_at BIGINT NOT NULL,"
+             " is_deleted BIGINT NOT NULL DEFAULT 0,"
+             " deleted_at BIGINT)",
+             "CREATE INDEX idx_materials_module_order ON materials (module_id, sort_order)",
+             "CREATE INDEX idx_materials_storage_key ON materials (storage_key)",
+             "CREATE INDEX idx_materials_thumbnail_key ON materials (thumbnail_key)",
+             "CREATE INDEX idx_materials_preview_key ON materials (preview_key)",
+             "CREATE TABLE blob_pins ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " storage_key TEXT NOT NULL,"
+             " pinned_at BIGINT NOT NULL)",
+             "CREATE INDEX idx_blob_pins_key ON blob_pins (storage_key)",
+             "CREATE INDEX idx_blob_pins_time ON blob_pins (pinned_at)",
+         }},
     };
     return all;
 }

@@ -93,17 +93,57 @@ class SqlModuleRepository final : public domain::ModuleRepository {
     Dialect dialect_;
 };
 
+class SqlMaterialRepository final : public domain::MaterialRepository {
+  public:
+    SqlMaterialRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::optional<domain::Material> findById(domain::MaterialId id) override;
+    std::vector<domain::Material> listByModule(domain::ModuleId moduleId) override;
+    std::vector<domain::Material> listByModules(const std::vector<domain::ModuleId>& moduleIds) override;
+    int maxOrder(domain::ModuleId moduleId) override;
+    domain::MaterialId insert(const domain::Material& material) override;
+    void update(const domain::Material& material) override;
+    void markDeleted(domain::MaterialId id, domain::Millis at) override;
+    void markDeletedByModule(domain::ModuleId moduleId, domain::Millis at) override;
+
+  private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
+class SqlBlobReferenceRepository final : public domain::BlobReferenceRepository {
+  public:
+    SqlBlobReferenceRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::int64_t pin(const std::string& key, domain::Millis at) override;
+    void unpin(std::int64_t pinId) override;
+    std::size_t removePinsBefore(domain::Millis before) override;
+    bool isReferenced(const std::string& key, domain::Millis deletedSince) override;
+    std::vector<std::string> referencedKeys(domain::Millis deletedSince) override;
+
+  private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
 // All repositories over one session (and so one transaction).
 class SqlRepositories final : public domain::Repositories {
   public:
     SqlRepositories(Poco::Data::Session& s, Dialect d)
-        : users_(s, d), sessions_(s), failures_(s), logs_(s), products_(s, d), modules_(s, d) {}
+        : users_(s, d),
+          sessions_(s),
+          failures_(s),
+          logs_(s),
+          products_(s, d),
+          modules_(s, d),
+          materials_(s, d),
+          blobReferences_(s, d) {}
     domain::UserRepository& users() override { return users_; }
     domain::SessionRepository& sessions() override { return sessions_; }
     domain::LoginFailureRepository& loginFailures() override { return failures_; }
     domain::OperationLogRepository& operationLogs() override { return logs_; }
     domain::ProductRepository& products() override { return products_; }
     domain::ModuleRepository& modules() override { return modules_; }
+    domain::MaterialRepository& materials() override { return materials_; }
+    domain::BlobReferenceRepository& blobReferences() override { return blobReferences_; }
 
   private:
     SqlUserRepository users_;
@@ -112,6 +152,8 @@ class SqlRepositories final : public domain::Repositories {
     SqlOperationLogRepository logs_;
     SqlProductRepository products_;
     SqlModuleRepository modules_;
+    SqlMaterialRepository materials_;
+    SqlBlobReferenceRepository blobReferences_;
 };
 
 // domain::Store over a Database.

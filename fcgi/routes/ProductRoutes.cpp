@@ -2,6 +2,7 @@
 
 #include "domain/Errors.hpp"
 #include "domain/Json.hpp"
+#include "domain/Material.hpp"
 #include "domain/Paging.hpp"
 #include "domain/ProductService.hpp"
 #include "domain/Text.hpp"
@@ -52,10 +53,17 @@ dom::ModuleInput moduleInput(const JsonInput& body) {
     return in;
 }
 
-std::string modulesJson(const std::vector<dom::MaterialModule>& modules) {
+// Modules with their live materials embedded (one query for all of them).
+std::string modulesJson(RouteContext& ctx, const Caller& caller, const std::vector<dom::MaterialModule>& modules) {
+    std::vector<dom::ModuleId> ids;
+    for (const auto& m : modules) ids.push_back(m.id);
+    const auto materials = ctx.services.materials.forModules(caller.principal(), ids);
     dom::JsonWriter w;
     w.beginArray();
-    for (const auto& m : modules) w.raw(dom::moduleJson(m));
+    for (const auto& m : modules) {
+        const auto it = materials.find(m.id);
+        w.raw(dom::moduleJson(m, dom::materialsJson(it == materials.end() ? std::vector<dom::Material>{} : it->second)));
+    }
     w.endArray();
     return w.take();
 }
@@ -71,7 +79,7 @@ bool includeModules(const Request& req) {
 Response productResponse(RouteContext& ctx, const Caller& caller, const Request& req, const dom::Product& p,
                          int status) {
     std::optional<std::string> modules;
-    if (includeModules(req)) modules = modulesJson(ctx.services.products.modules(caller.principal(), p.id));
+    if (includeModules(req)) modules = modulesJson(ctx, caller, ctx.services.products.modules(caller.principal(), p.id));
     return Response::json(status, dom::productJson(p, modules));
 }
 
@@ -140,7 +148,7 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
     router.add("GET", "/api/v1/products/{id}/modules", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
         const auto modules = ctx.services.products.modules(caller.principal(), RouteContext::pathId(req));
-        return Response::json(200, R"({"items":)" + modulesJson(modules) + "}");
+        return Response::json(200, R"({"items":)" + modulesJson(ctx, caller, modules) + "}");
     });
 
     router.add("POST", "/api/v1/products/{id}/modules", [&ctx](Request& req) {
@@ -155,8 +163,9 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
 
     router.add("GET", "/api/v1/modules/{id}", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
-        return Response::json(200, dom::moduleJson(ctx.services.products.module(caller.principal(),
-                                                                                RouteContext::pathId(req))));
+        const auto m = ctx.services.products.module(caller.principal(), RouteContext::pathId(req));
+        return Response::json(200, dom::moduleJson(m, dom::materialsJson(ctx.services.materials.forModules(
+                                                          caller.principal(), {m.id})[m.id])));
     });
 
     router.add("PATCH", "/api/v1/modules/{id}", [&ctx](Request& req) {

@@ -14,13 +14,23 @@ void addSystemRoutes(Router& router, RouteContext& ctx) {
     router.add("GET", "/healthz", [](Request&) { return Response::json(200, R"({"status":"ok"})"); });
 
     router.add("GET", "/readyz", [&ctx](Request&) {
+        std::string database = "up", storage = "up";
         try {
             ctx.services.db.ping();
         } catch (const dom::DomainError&) {
-            return Response::json(503, R"({"status":"unavailable","checks":{"database":"down"}})")
-                .header("Retry-After", "5");
+            database = "down";
         }
-        return Response::json(200, R"({"status":"ready","checks":{"database":"up"}})");
+        try {
+            ctx.services.blobs->check();
+        } catch (const dom::DomainError&) {
+            storage = "down";
+        }
+        const bool ready = database == "up" && storage == "up";
+        auto r = Response::json(ready ? 200 : 503, std::string(R"({"status":")") + (ready ? "ready" : "unavailable") +
+                                                        R"(","checks":{"database":")" + database +
+                                                        R"(","storage":")" + storage + R"("}})");
+        if (!ready) r.header("Retry-After", "5");
+        return r;
     });
 
     router.add("GET", "/metrics", [&ctx](Request&) {

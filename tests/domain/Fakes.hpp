@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -63,6 +64,10 @@ struct StoreState {
     ProductId nextProductId = 1;
     std::map<ModuleId, MaterialModule> modules;
     ModuleId nextModuleId = 1;
+    std::map<MaterialId, Material> materials;  // soft-deleted ones included
+    MaterialId nextMaterialId = 1;
+    std::map<std::int64_t, std::pair<std::string, Millis>> pins;
+    std::int64_t nextPinId = 1;
 };
 
 struct FakeUsers final : UserRepository {
@@ -251,15 +256,103 @@ struct FakeModules final : ModuleRepository {
     void remove(ModuleId id) override { state.modules.erase(id); }
 };
 
+struct FakeMaterials final : MaterialRepository {
+    explicit FakeMaterials(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    std::optional<Material> findById(MaterialId id) override {
+        const auto it = state.materials.find(id);
+        if (it == state.materials.end() || it->second.deleted) return std::nullopt;
+        return it->second;
+    }
+    std::vector<Material> listByModule(ModuleId moduleId) override { return listByModules({moduleId}); }
+    std::vector<Material> listByModules(const std::vector<ModuleId>& ids) override {
+        std::vector<Material> out;
+        for (const auto& [id, m] : state.materials)
+            if (!m.deleted && std::find(ids.begin(), ids.end(), m.moduleId) != ids.end()) out.push_back(m);
+        std::stable_sort(out.begin(), out.end(), [](const Material& a, const Material& b) {
+            return std::tie(a.moduleId, a.order, a.id) < std::tie(b.moduleId, b.order, b.id);
+        });
+        return out;
+    }
+    int maxOrder(ModuleId moduleId) override {
+        int best = 0;
+        for (const auto& m : listByModule(moduleId)) best = std::max(best, m.order);
+        return best;
+    }
+    MaterialId insert(const Material& material) override {
+        Material m = material;
+        m.id = state.nextMaterialId++;
+        state.materials[m.id] = m;
+        return m.id;
+    }
+    void update(const Material& m) override {
+        auto& stored = state.materials.at(m.id);
+        stored.filename = m.filename;
+        stored.order = m.order;
+        stored.updatedAt = m.updatedAt;
+    }
+    void markDeleted(MaterialId id, Millis at) override {
+        auto& m = state.materials.at(id);
+        m.deleted = true;
+        m.deletedAt = at;
+    }
+    void markDeletedByModule(ModuleId moduleId, Millis at) override {
+        for (auto& [id, m] : state.materials)
+            if (m.moduleId == moduleId && !m.deleted) {
+                m.deleted = true;
+                m.deletedAt = at;
+            }
+    }
+};
+
+struct FakeBlobReferences final : BlobReferenceRepository {
+    explicit FakeBlobReferences(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    std::int64_t pin(const std::string& key, Millis at) override {
+        state.pins[state.nextPinId] = {key, at};
+        return state.nextPinId++;
+    }
+    void unpin(std::int64_t id) override { state.pins.erase(id); }
+    std::size_t removePinsBefore(Millis before) override {
+        return std::erase_if(state.pins, [&](const auto& p) { return p.second.second < before; });
+    }
+    bool isReferenced(const std::string& key, Millis deletedSince) override {
+        const auto keys = referencedKeys(deletedSince);
+        return std::find(keys.begin(), keys.end(), key) != keys.end();
+    }
+    std::vector<std::string> referencedKeys(Millis deletedSince) override {
+        std::vector<std::string> out;
+        for (const auto& [id, p] : state.pins) out.push_back(p.first);
+        for (const auto& [id, m] : state.materials)
+            if (!m.deleted || (m.deletedAt && *m.deletedAt >= deletedSince)) {
+                out.push_back(m.storageKey);
+                out.push_back(m.thumbnail.key);
+                out.push_back(m.preview.key);
+            }
+        return out;
+    }
+};
+
 struct FakeRepositories final : Repositories {
     FakeRepositories(StoreState& s, const bool& failLogAppends)
-        : userRepo(s), sessionRepo(s), failureRepo(s), logRepo(s, failLogAppends), productRepo(s), moduleRepo(s) {}
+        : userRepo(s),
+          sessionRepo(s),
+          failureRepo(s),
+          logRepo(s, failLogAppends),
+          productRepo(s),
+          moduleRepo(s),
+          materialRepo(s),
+          blobRefRepo(s) {}
     FakeUsers userRepo;
     FakeSessions sessionRepo;
     FakeLoginFailures failureRepo;
     FakeOperationLogs logRepo;
     FakeProducts productRepo;
     FakeModules moduleRepo;
+    FakeMaterials materialRepo;
+    FakeBlobReferences blobRefRepo;
 
     UserRepository& users() override { return userRepo; }
     SessionRepository& sessions() override { return sessionRepo; }
@@ -267,6 +360,8 @@ struct FakeRepositories final : Repositories {
     OperationLogRepository& operationLogs() override { return logRepo; }
     ProductRepository& products() override { return productRepo; }
     ModuleRepository& modules() override { return moduleRepo; }
+    MaterialRepository& materials() override { return materialRepo; }
+    BlobReferenceRepository& blobReferences() override { return blobRefRepo; }
 };
 
 // One in-memory database. `transact` is all-or-nothing: the state is copied before the work
@@ -328,5 +423,202 @@ struct FakeStore final : Store {
 inline AuditContext testAudit() {
     return AuditContext{std::nullopt, "203.0.113.7", "test-agent/1.0", std::nullopt};
 }
+
+}  // namespace mofang::test
+
+// ---- Object storage and image renditions, for the MaterialService tests.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "domain/Renditions.hpp"
+#include "domain/Storage.hpp"
+
+namespace mofang::test {
+
+// The shape of a SHA-256 (64 lower-case hex digits) without the cost: four FNV-1a passes with
+// different seeds. Distinct inputs of a test get distinct keys; it is not a digest to trust.
+inline std::string fakeDigest(std::string_view bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (std::uint64_t seed = 0; seed < 4; ++seed) {
+        std::uint64_t h = 14695981039346656037ull ^ (seed * 0x9E3779B97F4A7C15ull);
+        for (const char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        for (int shift = 60; shift >= 0; shift -= 4) out += kHex[(h >> shift) & 15];
+    }
+    return out;
+}
+
+// zlib's CRC-32 (reflected polynomial 0xEDB88320), bit by bit.
+inline std::uint32_t crc32Of(std::string_view bytes) {
+    std::uint32_t crc = 0xFFFFFFFFu;
+    for (const char c : bytes) {
+        crc ^= static_cast<unsigned char>(c);
+        for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+// Object storage in memory. Its time line is a counter that mark() and every publish advance,
+// so "published at or after the mark" (removeIfStale) is exact and a test can interleave a
+// publish anywhere through the hooks.
+struct FakeBlobStore final : BlobStore {
+    struct Blob {
+        std::string bytes;
+        std::int64_t publishedAt = 0;
+    };
+    // A live writer's bytes, by staged path.
+    struct Staged {
+        std::string bytes;
+        bool published = false;
+    };
+
+    std::map<std::string, Blob> blobs;
+    std::map<std::string, Staged> staged;
+    std::int64_t clock = 0;
+    int publishes = 0;                     // successful publish() calls (set-up with put() not counted)
+    std::vector<std::string> removedKeys;  // by removeIfStale, in order
+    std::optional<int> failPublishAfter;   // this many publishes succeed, every later one throws Unavailable
+    std::function<void(const std::string& key)> onPublish;            // before each publish()
+    std::function<void(const std::string& key)> beforeRemoveIfStale;  // e.g. a concurrent re-publish
+    std::uint64_t abandonedBytes = 0;                                 // what removeAbandoned() reports
+    std::vector<Millis> removeAbandonedCalls;
+    int nextWriter = 0;
+
+    class Writer final : public BlobWriter {
+      public:
+        Writer(FakeBlobStore& store, std::string path) : store_(store), path_(std::move(path)) {
+            store_.staged[path_] = {};
+        }
+        ~Writer() override { store_.staged.erase(path_); }
+        Writer(const Writer&) = delete;
+        Writer& operator=(const Writer&) = delete;
+
+        void write(const char* data, std::size_t size) override {
+            if (info_) throw std::logic_error("BlobWriter::write after finish");
+            store_.staged.at(path_).bytes.append(data, size);
+        }
+        std::uint64_t size() const override { return store_.staged.at(path_).bytes.size(); }
+        const BlobInfo& finish() override {
+            if (!info_) {
+                const auto& bytes = store_.staged.at(path_).bytes;
+                info_ = BlobInfo{fakeDigest(bytes), bytes.size(), fakeDigest(bytes), crc32Of(bytes)};
+            }
+            return *info_;
+        }
+        std::string stagedPath() const override { return path_; }
+        void publish() override {
+            finish();
+            auto& s = store_.staged.at(path_);
+            if (s.published) return;
+            if (store_.onPublish) store_.onPublish(info_->key);
+            if (store_.failPublishAfter && store_.publishes >= *store_.failPublishAfter)
+                throw unavailable("storage: publish failed");
+            store_.put(s.bytes);
+            ++store_.publishes;
+            s.published = true;
+        }
+
+      private:
+        FakeBlobStore& store_;
+        std::string path_;
+        std::optional<BlobInfo> info_;
+    };
+
+    class Reader final : public BlobReader {
+      public:
+        explicit Reader(std::string bytes) : bytes_(std::move(bytes)) {}
+        std::size_t read(char* buffer, std::size_t size) override {
+            const auto n = std::min(size, bytes_.size() - pos_);
+            std::copy_n(bytes_.data() + pos_, n, buffer);
+            pos_ += n;
+            return n;
+        }
+
+      private:
+        std::string bytes_;
+        std::size_t pos_ = 0;
+    };
+
+    // Set-up: the blob as an earlier request left it (not counted in `publishes`, no hooks).
+    std::string put(const std::string& bytes) {
+        const auto key = fakeDigest(bytes);
+        blobs[key] = Blob{bytes, ++clock};
+        return key;
+    }
+    bool has(const std::string& key) const { return blobs.count(key) != 0; }
+    // Writers alive and not published (their bytes would still be in a staging directory).
+    int unpublishedWriters() const {
+        return static_cast<int>(
+            std::count_if(staged.begin(), staged.end(), [](const auto& s) { return !s.second.published; }));
+    }
+
+    std::unique_ptr<BlobWriter> create() override {
+        return std::make_unique<Writer>(*this, "/fake-staging/upload-" + std::to_string(++nextWriter));
+    }
+    std::unique_ptr<BlobReader> open(const std::string& key, std::uint64_t offset,
+                                     std::uint64_t length) override {
+        const auto it = blobs.find(key);
+        if (it == blobs.end()) throw notFound("no such blob");
+        if (offset + length > it->second.bytes.size())
+            throw unavailable("storage: blob shorter than expected");
+        return std::make_unique<Reader>(it->second.bytes.substr(offset, length));
+    }
+    std::optional<BlobStat> stat(const std::string& key) override {
+        const auto it = blobs.find(key);
+        if (it == blobs.end()) return std::nullopt;
+        return BlobStat{it->second.bytes.size(), it->second.publishedAt};
+    }
+    void list(const std::function<void(const std::string& key, const BlobStat& st)>& visit) override {
+        const auto snapshot = blobs;  // a visitor may publish or remove
+        for (const auto& [key, b] : snapshot) visit(key, BlobStat{b.bytes.size(), b.publishedAt});
+    }
+    std::int64_t mark() override { return ++clock; }
+    bool removeIfStale(const std::string& key, std::int64_t mark) override {
+        if (beforeRemoveIfStale) beforeRemoveIfStale(key);
+        const auto it = blobs.find(key);
+        if (it == blobs.end() || it->second.publishedAt >= mark) return false;
+        blobs.erase(it);
+        removedKeys.push_back(key);
+        return true;
+    }
+    std::uint64_t removeAbandoned(Millis before) override {
+        removeAbandonedCalls.push_back(before);
+        return abandonedBytes;
+    }
+    std::optional<std::string> localRelativePath(const std::string& key) const override {
+        return contentAddressedPath(key);
+    }
+    std::optional<std::string> presignedUrl(const std::string&, std::string_view,
+                                            std::string_view) const override {
+        return std::nullopt;
+    }
+    void check() override {}
+};
+
+// Renditions derived from the staged bytes ("thumbnail of " + bytes), so identical uploads
+// have identical renditions as with the real renderer; fails as undecodable for one path.
+struct FakeRenderer final : ImageRenderer {
+    explicit FakeRenderer(const FakeBlobStore& s) : store(s) {}
+    const FakeBlobStore& store;
+    std::optional<std::string> undecodablePath;
+    mutable int renders = 0;
+
+    static std::string thumbnailOf(const std::string& bytes) { return "thumbnail of " + bytes; }
+    static std::string previewOf(const std::string& bytes) { return "preview of " + bytes; }
+    static constexpr int kThumbnailWidth = 320, kThumbnailHeight = 240;
+    static constexpr int kPreviewWidth = 1600, kPreviewHeight = 1200;
+
+    Rendition render(const std::string& path, RenditionKind kind) const override {
+        ++renders;
+        if (undecodablePath && path == *undecodablePath)
+            throw DomainError(ErrorKind::UnsupportedMediaType, "undecodable_image",
+                              "the image could not be decoded");
+        const auto& bytes = store.staged.at(path).bytes;  // only paths of the store's own writers
+        if (kind == RenditionKind::Thumbnail) return {thumbnailOf(bytes), kThumbnailWidth, kThumbnailHeight};
+        return {previewOf(bytes), kPreviewWidth, kPreviewHeight};
+    }
+};
 
 }  // namespace mofang::test

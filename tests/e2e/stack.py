@@ -236,7 +236,8 @@ class Stack:
     def _render_nginx_conf(self, port):
         script = os.path.join(self.repo, "scripts", "lib", "nginx-conf")
         out = subprocess.run(
-            [script, "--prefix", self.nginx_prefix, "--port", str(port), "--socket", self.socket_path],
+            [script, "--prefix", self.nginx_prefix, "--port", str(port), "--socket", self.socket_path,
+             "--storage", os.path.join(self.tmp, "objects")],
             capture_output=True, check=False, timeout=30)
         if out.returncode != 0:
             raise RuntimeError(f"{script} failed ({out.returncode}): {out.stderr.decode(errors='replace')}")

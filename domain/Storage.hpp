@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/Time.hpp"
+
+namespace mofang::domain {
+
+// What a finished blob is: its key (the hex SHA-256 of its bytes: identical bytes, one blob),
+// size and checksums.
+struct BlobInfo {
+    std::string key;
+    std::uint64_t size = 0;
+    std::string sha256;  // hex
+    std::uint32_t crc32 = 0;
+};
+
+struct BlobStat {
+    std::uint64_t size = 0;
+    Millis modifiedAt = 0;
+};
+
+// A blob being written. Bytes go in, are hashed as they pass, and stay invisible to readers
+// until publish(). Destroying an unpublished writer discards its bytes.
+class BlobWriter {
+  public:
+    virtual ~BlobWriter() = default;
+    virtual void write(const char* data, std::size_t size) = 0;
+    virtual std::uint64_t size() const = 0;
+    // Ends the input and makes the bytes durable (still unpublished); the key is known from here.
+    // Later calls return the same info.
+    virtual const BlobInfo& finish() = 0;
+    // A local file holding the finished bytes (for decoders that need a path). Valid until the
+    // writer is destroyed.
+    virtual std::string stagedPath() const = 0;
+    // Makes the blob readable under its key, atomically; when it already exists (same bytes) it
+    // is kept, and its modification time refreshed either way (see BlobStore::removeIfStale).
+    virtual void publish() = 0;
+};
+
+// A byte range of a blob as a stream.
+class BlobReader {
+  public:
+    virtual ~BlobReader() = default;
+    // Up to `size` bytes; 0 at the end of the range.
+    virtual std::size_t read(char* buffer, std::size_t size) = 0;
+};
+
+// Object storage (a port: persistence/ implements it on a local directory, and on S3).
+// Failures of the storage itself throw DomainError Unavailable (503).
+class BlobStore {
+  public:
+    virtual ~BlobStore() = default;
+    virtual std::unique_ptr<BlobWriter> create() = 0;
+    // Bytes [offset, offset + length) of the blob; throws NotFound when it does not exist.
+    virtual std::unique_ptr<BlobReader> open(const std::string& key, std::uint64_t offset,
+                                             std::uint64_t length) = 0;
+    virtual std::optional<BlobStat> stat(const std::string& key) = 0;
+    // Calls `visit` for every published blob (unordered).
+    virtual void list(const std::function<void(const std::string& key, const BlobStat&)>& visit) = 0;
+    // A point in the store's own time line (a local store: nanoseconds of its clock).
+    virtual std::int64_t mark() = 0;
+    // Removes the blob unless it was published (or re-published) at or after `mark`. A remover
+    // takes the mark before it checks that nothing references the key; a writer pins the key
+    // before it publishes: so a writer whose pin the check missed published after the mark, and
+    // keeps its blob. True when removed.
+    virtual bool removeIfStale(const std::string& key, std::int64_t mark) = 0;
+    // Removes abandoned unpublished data (crashed writers) older than `before`; returns the
+    // number of bytes freed.
+    virtual std::uint64_t removeAbandoned(Millis before) = 0;
+    // Where the bytes can be fetched by a client: for a local store, the path relative to its
+    // root ("ab/cd/<key>", served by nginx through X-Accel-Redirect); for S3, nullopt here and a
+    // URL from presignedUrl().
+    virtual std::optional<std::string> localRelativePath(const std::string& key) const = 0;
+    // A time-limited GET URL (S3), or nullopt for a local store.
+    virtual std::optional<std::string> presignedUrl(const std::string& key, std::string_view contentType,
+                                                    std::string_view contentDisposition) const = 0;
+    // Throws Unavailable when the store cannot be read and written (for /readyz and check).
+    virtual void check() = 0;
+};
+
+// "ab/cd/abcdef…" for a key made of at least 4 characters.
+std::string contentAddressedPath(std::string_view key);
+// True for a 64-character lower-case hex key.
+bool isContentKey(std::string_view key);
+
+}  // namespace mofang::domain
