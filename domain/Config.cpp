@@ -56,6 +56,8 @@ const std::vector<std::string>& knownConfigKeys() {
                                                   "api.max_json_bytes",
                                                   "upload.max_bytes",
                                                   "gc.retain_days",
+                                                  "download.per_user_limit",
+                                                  "download.max_concurrent",
                                                   "net.trusted_proxies",
                                                   "debug.routes",
                                                   "log.level"};
@@ -130,6 +132,8 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
     c.uploadMaxBytes = static_cast<std::uint64_t>(
         longValue(values, "upload.max_bytes", 64LL << 20, 1024, 1LL << 40));
     c.gcRetainDays = intValue(values, "gc.retain_days", 30, 0, 3650);
+    c.downloadPerUserLimit = intValue(values, "download.per_user_limit", 3, 1, 1000);
+    c.downloadMaxConcurrent = intValue(values, "download.max_concurrent", std::max(1, c.threads / 2), 1, c.threads);
 
     const auto proxies = get(values, "net.trusted_proxies").value_or("");
     std::size_t start = 0;

@@ -36,6 +36,8 @@ struct AppConfig {
     std::size_t maxJsonBytes = 1 << 20;
     std::uint64_t uploadMaxBytes = 64ULL << 20;  // per uploaded file
     int gcRetainDays = 30;                       // soft-deleted rows keep their blobs this long
+    int downloadPerUserLimit = 3;                // package downloads one user may run at once
+    int downloadMaxConcurrent = 8;               // per process; resolved: fcgi.threads / 2
     std::vector<std::string> trustedProxies;
     bool debugRoutes = false;
     std::string logLevel = "info";

@@ -9,6 +9,7 @@
 #include "domain/Material.hpp"
 #include "domain/OperationLog.hpp"
 #include "domain/Product.hpp"
+#include "domain/Selection.hpp"
 #include "domain/User.hpp"
 
 namespace mofang::domain {
@@ -148,11 +149,31 @@ class BlobReferenceRepository {
     virtual void unpin(std::int64_t pinId) = 0;
     // Pins older than `before` (their writers are long gone).
     virtual std::size_t removePinsBefore(Millis before) = 0;
-    // True when a pin or a row holds the key: a live row, or a row soft-deleted after
+    // True when a pin or a row holds the key: a live row, or a row soft-deleted at or after
     // `deletedSince` (which keeps its blobs for the retention period).
     virtual bool isReferenced(const std::string& key, Millis deletedSince) = 0;
     // Every key isReferenced() would hold, in one consistent read.
     virtual std::vector<std::string> referencedKeys(Millis deletedSince) = 0;
+};
+
+class SelectionRepository {
+  public:
+    virtual ~SelectionRepository() = default;
+    virtual std::optional<Selection> findById(SelectionId id) = 0;
+    // Newest first (by id), ids below query.beforeId.
+    virtual std::vector<Selection> list(const SelectionQuery& query) = 0;
+    virtual SelectionId insert(const Selection& selection) = 0;
+    // Replaces the items and updatedAt.
+    virtual void update(const Selection& selection) = 0;
+    virtual void remove(SelectionId id) = 0;
+};
+
+class DownloadRepository {
+  public:
+    virtual ~DownloadRepository() = default;
+    virtual DownloadId insert(const DownloadRecord& record) = 0;
+    // Newest first (by id).
+    virtual std::vector<DownloadRecord> list(const DownloadQuery& query) = 0;
 };
 
 // The repositories of one database session.
@@ -167,6 +188,8 @@ class Repositories {
     virtual ModuleRepository& modules() = 0;
     virtual MaterialRepository& materials() = 0;
     virtual BlobReferenceRepository& blobReferences() = 0;
+    virtual SelectionRepository& selections() = 0;
+    virtual DownloadRepository& downloads() = 0;
 };
 
 // Units of work. `transact` runs `work` in one transaction: all of it is committed or none

@@ -62,6 +62,11 @@ class BlobStore {
     virtual std::unique_ptr<BlobReader> open(const std::string& key, std::uint64_t offset,
                                              std::uint64_t length) = 0;
     virtual std::optional<BlobStat> stat(const std::string& key) = 0;
+    // A hint that [offset, offset + length) of the blob will be read soon (read-ahead of the next
+    // file of a package); it may start fetching it in the background.
+    virtual void prefetch(const std::string& key, std::uint64_t offset, std::uint64_t length) {
+        (void)key, (void)offset, (void)length;
+    }
     // Calls `visit` for every published blob (unordered).
     virtual void list(const std::function<void(const std::string& key, const BlobStat&)>& visit) = 0;
     // A point in the store's own time line (a local store: nanoseconds of its clock).

@@ -1,10 +1,12 @@
 #include "fcgi/FcgiServer.hpp"
 
 #include <fcgiapp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -102,6 +104,89 @@ void FcgiServer::open() {
         throw std::runtime_error("cannot listen on " + options_.listen + ": " + std::strerror(errno));
 }
 
+namespace {
+
+// FCGX_GetStr waits until it has all it was asked for, but a streaming reader must see bytes as
+// they arrive (an upload is judged by its first bytes): this returns what libfcgi has buffered,
+// reads on while the connection has more ready, and blocks only when it has nothing yet.
+std::size_t readBody(FCGX_Stream* in, int fd, char* buf, std::size_t size) {
+    std::size_t got = 0;
+    while (got < size) {
+        if (in->rdNext == in->stop) {
+            if (got > 0) {
+                pollfd p{fd, POLLIN, 0};
+                if (::poll(&p, 1, 0) <= 0) break;
+            }
+            const int c = FCGX_GetChar(in);
+            if (c == EOF) break;
+            buf[got++] = static_cast<char>(c);
+        }
+        const auto take = std::min(size - got, static_cast<std::size_t>(in->stop - in->rdNext));
+        if (take > 0) got += static_cast<std::size_t>(FCGX_GetStr(buf + got, static_cast<int>(take), in));
+    }
+    return got;
+}
+
+// FastCGI STDOUT records written directly to the web server's connection (FastCGI 1.0 §3.3,
+// §5.2): an 8-byte header, then up to 65,535 bytes of content.
+class RecordSink final : public BodySink {
+  public:
+    RecordSink(int fd, int requestId) : fd_(fd), requestId_(requestId) {}
+
+    bool write(const char* data, std::size_t size) override {
+        while (ok_ && size > 0) {
+            const std::size_t n = std::min<std::size_t>(size, kMaxContent);
+            unsigned char header[8] = {1, 6, static_cast<unsigned char>(requestId_ >> 8),
+                                       static_cast<unsigned char>(requestId_ & 0xFF),
+                                       static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n & 0xFF), 0, 0};
+            iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(data), n}};
+            ok_ = writeFully(iov);
+            data += n;
+            size -= n;
+        }
+        return ok_;
+    }
+
+    void abort() override {
+        ok_ = false;
+        ::shutdown(fd_, SHUT_RDWR);
+    }
+
+    bool ok() const { return ok_; }
+
+  private:
+    static constexpr std::size_t kMaxContent = 65535 - 7;  // a multiple of 8 keeps records aligned
+
+    bool writeFully(iovec (&iov)[2]) {
+        int count = 2;
+        iovec* v = iov;
+        while (count > 0) {
+            const ssize_t w = ::writev(fd_, v, count);
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                return false;  // EPIPE, ECONNRESET: the web server (the client) is gone
+            }
+            auto done = static_cast<std::size_t>(w);
+            while (count > 0 && done >= v->iov_len) {
+                done -= v->iov_len;
+                ++v;
+                --count;
+            }
+            if (count > 0) {
+                v->iov_base = static_cast<char*>(v->iov_base) + done;
+                v->iov_len -= done;
+            }
+        }
+        return true;
+    }
+
+    int fd_;
+    int requestId_;
+    bool ok_ = true;
+};
+
+}  // namespace
+
 void FcgiServer::workerLoop(int) {
     FCGX_Request request;
     FCGX_InitRequest(&request, listenFd_, FCGI_FAIL_ACCEPT_ON_INTR);
@@ -123,20 +208,39 @@ void FcgiServer::workerLoop(int) {
         const bool headOnly = params["REQUEST_METHOD"] == "HEAD";
         FCGX_Stream* in = request.in;
         Response response =
-            dispatcher_.handle(std::move(params), [in](char* buf, std::size_t size) -> std::size_t {
-                const int n = FCGX_GetStr(buf, static_cast<int>(std::min<std::size_t>(size, 1 << 30)), in);
-                return n > 0 ? static_cast<std::size_t>(n) : 0;
+            dispatcher_.handle(std::move(params), [in, fd = request.ipcFd](char* buf, std::size_t size) {
+                return readBody(in, fd, buf, size);
             });
         params = {};
         std::string head = "Status: " + std::to_string(response.status) + " " +
                            std::string(reasonPhrase(response.status)) + "\r\n";
         for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
-        if (response.status != 204 && response.status != 304)
+        if (response.stream)
+            head += "Content-Length: " + std::to_string(response.streamLength) + "\r\n";
+        else if (response.status != 204 && response.status != 304)
             head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
         head += "\r\n";
-        if (!writeAll(request.out, head.data(), head.size()) ||
-            (!headOnly && !writeAll(request.out, response.body.data(), response.body.size())))
-            Log::write(LogLevel::Debug, "client_gone", {{"status", std::to_string(response.status)}});
+        bool sent = writeAll(request.out, head.data(), head.size());
+        if (sent && !headOnly) {
+            if (response.stream) {
+                // libfcgi writes 8 KB records from its own buffer; a download goes out in 64 KB
+                // records written straight to the connection once that buffer is flushed.
+                sent = FCGX_FFlush(request.out) == 0;
+                if (sent) {
+                    RecordSink sink(request.ipcFd, request.requestId);
+                    try {
+                        response.stream(sink);
+                    } catch (const std::exception& e) {
+                        Log::error("stream_failed", {{"error", e.what()}});
+                        sink.abort();
+                    }
+                    sent = sink.ok();
+                }
+            } else {
+                sent = writeAll(request.out, response.body.data(), response.body.size());
+            }
+        }
+        if (!sent) Log::write(LogLevel::Debug, "client_gone", {{"status", std::to_string(response.status)}});
         FCGX_Finish_r(&request);
     }
     FCGX_Free(&request, 0);

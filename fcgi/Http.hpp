@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -51,10 +52,24 @@ class Request final {
     std::optional<std::size_t> contentLength_;
 };
 
+// Where a streamed body goes. write() returns false once the client is gone (stop then);
+// abort() breaks the connection so that the client sees a truncated response, never a complete
+// but wrong one.
+class BodySink {
+  public:
+    virtual ~BodySink() = default;
+    virtual bool write(const char* data, std::size_t size) = 0;
+    virtual void abort() = 0;
+};
+
 struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // A body produced while it is sent (downloads): when set, `body` is ignored, the head carries
+    // Content-Length: streamLength, and `stream` is called once the head is out.
+    std::function<void(BodySink&)> stream;
+    std::uint64_t streamLength = 0;
 
     static Response json(int status, std::string body);
     static Response noContent();

@@ -83,4 +83,18 @@ std::optional<JsonInput> JsonInput::optObject(const std::string& field) const {
     return JsonInput(object_->getObject(field), name(field) + ".");
 }
 
+std::optional<std::vector<JsonInput>> JsonInput::optObjectArray(const std::string& field) const {
+    if (!object_->has(field) || object_->isNull(field)) return std::nullopt;
+    if (!object_->isArray(field)) throw dom::validationFailed({{name(field), "must be an array"}});
+    const auto array = object_->getArray(field);
+    std::vector<JsonInput> out;
+    out.reserve(array->size());
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const std::string item = name(field) + "[" + std::to_string(i) + "]";
+        if (!array->isObject(static_cast<unsigned>(i))) throw dom::validationFailed({{item, "must be an object"}});
+        out.push_back(JsonInput(array->getObject(static_cast<unsigned>(i)), item + "."));
+    }
+    return out;
+}
+
 }  // namespace mofang::fcgi

@@ -25,6 +25,8 @@ class JsonInput final {
     std::optional<std::int64_t> optInt(const std::string& field) const;
     // A nested object; its fields are reported as "field.sub" in errors.
     std::optional<JsonInput> optObject(const std::string& field) const;
+    // An array of objects; their fields are reported as "field[i].sub" in errors.
+    std::optional<std::vector<JsonInput>> optObjectArray(const std::string& field) const;
 
   private:
     JsonInput(Poco::JSON::Object::Ptr object, std::string prefix = "")

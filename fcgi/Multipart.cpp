@@ -64,8 +64,16 @@ bool isValidBoundary(std::string_view b) {
 
 using Parameters = std::vector<std::pair<std::string, std::string>>;
 
+// True when the '"' at `quote` ends a quoted parameter value: only spaces, then ';' or the end.
+bool closesValue(std::string_view s, std::size_t quote) {
+    std::size_t j = quote + 1;
+    while (j < s.size() && isSpace(s[j])) ++j;
+    return j == s.size() || s[j] == ';';
+}
+
 // The `; name=value` list that follows a media type or disposition type (starting at its first
-// ';'): names lower-cased, quoted-string values unescaped, unquoted values trimmed; nullopt when
+// ';'): names lower-cased, quoted-string values unescaped (see the backslash rule below), unquoted
+// values trimmed; nullopt when
 // malformed (no '=', an unterminated quoted string, text after a closing quote).
 std::optional<Parameters> parseParameters(std::string_view s) {
     Parameters params;
@@ -98,7 +106,11 @@ std::optional<Parameters> parseParameters(std::string_view s) {
                     closed = true;
                     break;
                 }
-                if (c == '\\' && i < s.size()) c = s[i++];
+                // Browsers send backslashes in file names as they are (only '"', CR and LF are
+                // percent-encoded, per the HTML standard), while some tools escape '"' and '\' as
+                // quoted-pairs. So a backslash escapes only a following '\', or a '"' that does
+                // not close the value (C:\dir\ ends in a plain backslash).
+                if (c == '\\' && i < s.size() && (s[i] == '\\' || (s[i] == '"' && !closesValue(s, i)))) c = s[i++];
                 value += c;
             }
             if (!closed) return std::nullopt;

@@ -4,6 +4,7 @@
 #include "fcgi/routes/MaterialRoutes.hpp"
 #include "fcgi/routes/OperationLogRoutes.hpp"
 #include "fcgi/routes/ProductRoutes.hpp"
+#include "fcgi/routes/SelectionRoutes.hpp"
 #include "fcgi/routes/SystemRoutes.hpp"
 #include "fcgi/routes/UserRoutes.hpp"
 
@@ -16,6 +17,7 @@ void addAllRoutes(Router& router, RouteContext& ctx) {
     addOperationLogRoutes(router, ctx);
     addProductRoutes(router, ctx);
     addMaterialRoutes(router, ctx);
+    addSelectionRoutes(router, ctx);
 }
 
 }  // namespace mofang::fcgi

@@ -29,7 +29,10 @@ Services::Services(domain::AppConfig cfg)
       operationLogs(store),
       products(store, clock),
       blobs(openBlobStore(config.storage)),
-      materials(store, *blobs, renderer, clock, config.gcRetainDays) {}
+      materials(store, *blobs, renderer, clock, config.gcRetainDays),
+      selections(store, clock),
+      packages(store, crypto, clock),
+      downloadGate(config.downloadPerUserLimit, config.downloadMaxConcurrent) {}
 
 void Services::prepareDatabase() {
     if (config.autoMigrate) {

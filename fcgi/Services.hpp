@@ -5,6 +5,9 @@
 #include "domain/AuthService.hpp"
 #include "domain/Config.hpp"
 #include "domain/MaterialService.hpp"
+#include "domain/PackageService.hpp"
+#include "domain/SelectionService.hpp"
+#include "fcgi/DownloadGate.hpp"
 #include "domain/ProductService.hpp"
 #include "domain/UserService.hpp"
 #include "persistence/Database.hpp"
@@ -35,6 +38,9 @@ class Services final {
     std::unique_ptr<domain::BlobStore> blobs;
     persistence::VipsRenderer renderer;
     domain::MaterialService materials;
+    domain::SelectionService selections;
+    domain::PackageService packages;
+    DownloadGate downloadGate;
 };
 
 // The object store the `storage` URI names.

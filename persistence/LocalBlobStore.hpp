@@ -20,6 +20,7 @@ class LocalBlobStore final : public domain::BlobStore {
     std::unique_ptr<domain::BlobReader> open(const std::string& key, std::uint64_t offset,
                                              std::uint64_t length) override;
     std::optional<domain::BlobStat> stat(const std::string& key) override;
+    void prefetch(const std::string& key, std::uint64_t offset, std::uint64_t length) override;
     void list(const std::function<void(const std::string& key, const domain::BlobStat&)>& visit) override;
     std::int64_t mark() override;
     bool removeIfStale(const std::string& key, std::int64_t mark) override;

@@ -321,6 +321,66 @@ const std::vector<Migration>& migrations() {
              "CREATE INDEX idx_blob_pins_key ON blob_pins (storage_key)",
              "CREATE INDEX idx_blob_pins_time ON blob_pins (pinned_at)",
          }},
+        {4,
+         "selections, download records",
+         {
+             my("CREATE TABLE user_selections ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " user_id BIGINT NOT NULL,"
+                " product_id BIGINT NOT NULL,"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL,"
+                " KEY idx_selections_user_product (user_id, product_id),"
+                " KEY idx_selections_created (created_at))"),
+             my("CREATE TABLE user_selection_items ("
+                " selection_id BIGINT NOT NULL,"
+                " position INT NOT NULL,"
+                " module_id BIGINT NOT NULL,"
+                " material_id BIGINT NOT NULL,"
+                " PRIMARY KEY (selection_id, position),"
+                " CONSTRAINT fk_selection_items_selection FOREIGN KEY (selection_id) REFERENCES user_selections (id)"
+                " ON DELETE CASCADE)"),
+             my("CREATE TABLE download_records ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " user_id BIGINT NOT NULL,"
+                " product_id BIGINT NOT NULL,"
+                " selection_id BIGINT NOT NULL,"
+                " download_time BIGINT NOT NULL,"
+                " download_type VARCHAR(16) NOT NULL,"
+                " etag VARCHAR(80) NOT NULL,"
+                " size BIGINT NOT NULL,"
+                " KEY idx_downloads_user (user_id, id),"
+                " KEY idx_downloads_product (product_id, id),"
+                " KEY idx_downloads_selection (selection_id))"),
+         },
+         {
+             "CREATE TABLE user_selections ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " user_id BIGINT NOT NULL,"
+             " product_id BIGINT NOT NULL,"
+             " created_at BIGINT NOT NULL,"
+             " updated_at BIGINT NOT NULL)",
+             "CREATE INDEX idx_selections_user_product ON user_selections (user_id, product_id)",
+             "CREATE INDEX idx_selections_created ON user_selections (created_at)",
+             "CREATE TABLE user_selection_items ("
+             " selection_id BIGINT NOT NULL REFERENCES user_selections (id) ON DELETE CASCADE,"
+             " position BIGINT NOT NULL,"
+             " module_id BIGINT NOT NULL,"
+             " material_id BIGINT NOT NULL,"
+             " PRIMARY KEY (selection_id, position))",
+             "CREATE TABLE download_records ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " user_id BIGINT NOT NULL,"
+             " product_id BIGINT NOT NULL,"
+             " selection_id BIGINT NOT NULL,"
+             " download_time BIGINT NOT NULL,"
+             " download_type TEXT NOT NULL,"
+             " etag TEXT NOT NULL,"
+             " size BIGINT NOT NULL)",
+             "CREATE INDEX idx_downloads_user ON download_records (user_id, id)",
+             "CREATE INDEX idx_downloads_product ON download_records (product_id, id)",
+             "CREATE INDEX idx_downloads_selection ON download_records (selection_id)",
+         }},
     };
     return all;
 }

@@ -124,6 +124,31 @@ class SqlBlobReferenceRepository final : public domain::BlobReferenceRepository 
     Dialect dialect_;
 };
 
+class SqlSelectionRepository final : public domain::SelectionRepository {
+  public:
+    SqlSelectionRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::optional<domain::Selection> findById(domain::SelectionId id) override;
+    std::vector<domain::Selection> list(const domain::SelectionQuery& query) override;
+    domain::SelectionId insert(const domain::Selection& selection) override;
+    void update(const domain::Selection& selection) override;
+    void remove(domain::SelectionId id) override;
+
+  private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
+class SqlDownloadRepository final : public domain::DownloadRepository {
+  public:
+    SqlDownloadRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    domain::DownloadId insert(const domain::DownloadRecord& record) override;
+    std::vector<domain::DownloadRecord> list(const domain::DownloadQuery& query) override;
+
+  private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
 // All repositories over one session (and so one transaction).
 class SqlRepositories final : public domain::Repositories {
   public:
@@ -135,7 +160,9 @@ class SqlRepositories final : public domain::Repositories {
           products_(s, d),
           modules_(s, d),
           materials_(s, d),
-          blobReferences_(s, d) {}
+          blobReferences_(s, d),
+          selections_(s, d),
+          downloads_(s, d) {}
     domain::UserRepository& users() override { return users_; }
     domain::SessionRepository& sessions() override { return sessions_; }
     domain::LoginFailureRepository& loginFailures() override { return failures_; }
@@ -144,6 +171,8 @@ class SqlRepositories final : public domain::Repositories {
     domain::ModuleRepository& modules() override { return modules_; }
     domain::MaterialRepository& materials() override { return materials_; }
     domain::BlobReferenceRepository& blobReferences() override { return blobReferences_; }
+    domain::SelectionRepository& selections() override { return selections_; }
+    domain::DownloadRepository& downloads() override { return downloads_; }
 
   private:
     SqlUserRepository users_;
@@ -154,6 +183,8 @@ class SqlRepositories final : public domain::Repositories {
     SqlModuleRepository modules_;
     SqlMaterialRepository materials_;
     SqlBlobReferenceRepository blobReferences_;
+    SqlSelectionRepository selections_;
+    SqlDownloadRepository downloads_;
 };
 
 // domain::Store over a Database.

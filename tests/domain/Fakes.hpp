@@ -68,6 +68,10 @@ struct StoreState {
     MaterialId nextMaterialId = 1;
     std::map<std::int64_t, std::pair<std::string, Millis>> pins;
     std::int64_t nextPinId = 1;
+    std::map<SelectionId, Selection> selections;
+    SelectionId nextSelectionId = 1;
+    std::map<DownloadId, DownloadRecord> downloads;
+    DownloadId nextDownloadId = 1;
 };
 
 struct FakeUsers final : UserRepository {
@@ -335,6 +339,58 @@ struct FakeBlobReferences final : BlobReferenceRepository {
     }
 };
 
+struct FakeSelections final : SelectionRepository {
+    explicit FakeSelections(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    std::optional<Selection> findById(SelectionId id) override {
+        const auto it = state.selections.find(id);
+        if (it == state.selections.end()) return std::nullopt;
+        return it->second;
+    }
+    std::vector<Selection> list(const SelectionQuery& q) override {
+        std::vector<Selection> out;
+        for (auto it = state.selections.rbegin(); it != state.selections.rend(); ++it) {
+            if (q.userId && it->second.userId != *q.userId) continue;
+            if (q.beforeId && it->first >= *q.beforeId) continue;
+            if (static_cast<int>(out.size()) == q.limit) break;
+            out.push_back(it->second);
+        }
+        return out;
+    }
+    SelectionId insert(const Selection& sel) override {
+        Selection s = sel;
+        s.id = state.nextSelectionId++;
+        state.selections[s.id] = s;
+        return s.id;
+    }
+    void update(const Selection& sel) override { state.selections[sel.id] = sel; }
+    void remove(SelectionId id) override { state.selections.erase(id); }
+};
+
+struct FakeDownloads final : DownloadRepository {
+    explicit FakeDownloads(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    DownloadId insert(const DownloadRecord& record) override {
+        DownloadRecord d = record;
+        d.id = state.nextDownloadId++;
+        state.downloads[d.id] = d;
+        return d.id;
+    }
+    std::vector<DownloadRecord> list(const DownloadQuery& q) override {
+        std::vector<DownloadRecord> out;
+        for (auto it = state.downloads.rbegin(); it != state.downloads.rend(); ++it) {
+            if (q.userId && it->second.userId != *q.userId) continue;
+            if (q.productId && it->second.productId != *q.productId) continue;
+            if (q.beforeId && it->first >= *q.beforeId) continue;
+            if (static_cast<int>(out.size()) == q.limit) break;
+            out.push_back(it->second);
+        }
+        return out;
+    }
+};
+
 struct FakeRepositories final : Repositories {
     FakeRepositories(StoreState& s, const bool& failLogAppends)
         : userRepo(s),
@@ -344,7 +400,9 @@ struct FakeRepositories final : Repositories {
           productRepo(s),
           moduleRepo(s),
           materialRepo(s),
-          blobRefRepo(s) {}
+          blobRefRepo(s),
+          selectionRepo(s),
+          downloadRepo(s) {}
     FakeUsers userRepo;
     FakeSessions sessionRepo;
     FakeLoginFailures failureRepo;
@@ -353,6 +411,8 @@ struct FakeRepositories final : Repositories {
     FakeModules moduleRepo;
     FakeMaterials materialRepo;
     FakeBlobReferences blobRefRepo;
+    FakeSelections selectionRepo;
+    FakeDownloads downloadRepo;
 
     UserRepository& users() override { return userRepo; }
     SessionRepository& sessions() override { return sessionRepo; }
@@ -362,6 +422,8 @@ struct FakeRepositories final : Repositories {
     ModuleRepository& modules() override { return moduleRepo; }
     MaterialRepository& materials() override { return materialRepo; }
     BlobReferenceRepository& blobReferences() override { return blobRefRepo; }
+    SelectionRepository& selections() override { return selectionRepo; }
+    DownloadRepository& downloads() override { return downloadRepo; }
 };
 
 // One in-memory database. `transact` is all-or-nothing: the state is copied before the work
