@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -32,13 +33,17 @@ std::optional<std::uint64_t> parseNumber(std::string_view s) {
 // large reads with the next file's read-ahead started. A blob whose size or CRC-32 no longer
 // matches what the archive promised breaks the connection (a truncated download, never a
 // silently corrupt one).
+// `beforeLast` runs just before the last bytes go out: a client that has them all may start its
+// next download at once, and must find its place free.
 void streamArchive(const dom::ZipPlan& plan, dom::BlobStore& blobs, ByteRange range, BodySink& sink,
-                   const std::string& requestId) {
+                   const std::string& requestId, const std::function<void()>& beforeLast) {
+    const std::uint64_t end = range.last + 1;
     std::vector<char> buffer(kReadChunk);
     auto cursor = plan.cursor(range.first, range.last + 1);
     std::size_t prefetched = SIZE_MAX;
     while (auto piece = cursor.next()) {
         if (piece->kind == dom::ZipPiece::Kind::Header) {
+            if (piece->archiveOffset + piece->length == end) beforeLast();
             if (!sink.write(piece->header.data(), piece->header.size())) return;
             continue;
         }
@@ -66,6 +71,7 @@ void streamArchive(const dom::ZipPlan& plan, dom::BlobStore& blobs, ByteRange ra
             left -= n;
             // The last chunk of a file is held back until its CRC is checked.
             if (wholeFile && left == 0 && crc != entry.crc32) return fail("CRC-32 differs");
+            if (left == 0 && piece->archiveOffset + piece->length == end) beforeLast();
             if (!sink.write(buffer.data(), n)) return;
         }
     }
@@ -155,8 +161,9 @@ Response packageResponse(RouteContext& ctx, Request& req, std::int64_t selection
     r.streamLength = bytes.last - bytes.first + 1;
     auto plan = package.plan;
     auto* blobs = ctx.services.blobs.get();
-    r.stream = [plan, blobs, bytes, ticket, requestId = req.requestId()](BodySink& sink) {
-        streamArchive(*plan, *blobs, bytes, sink, requestId);
+    r.stream = [plan, blobs, bytes, ticket, requestId = req.requestId()](BodySink& sink) mutable {
+        streamArchive(*plan, *blobs, bytes, sink, requestId, [&ticket] { ticket.reset(); });
+        ticket.reset();
     };
     return r;
 }
