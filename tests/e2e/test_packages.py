@@ -1102,6 +1102,48 @@ class DownloadLimitTest(PackageTestCase):
         self.assertEqual(statuses, [206] * 20 + [200] * 2)
 
 
+class DamagedBlobTest(PackageTestCase):
+    """A stored file that no longer matches its row (bytes flipped on disk, or cut short) breaks
+    the download off: the client gets fewer bytes than Content-Length, never a complete archive
+    with wrong contents, and the server goes on serving."""
+
+    def damaged_download(self, damage):
+        p = self.new_product("BAD")
+        m = self.new_module(p["id"], "main")
+        mats = self.upload(m["id"], [("好.png", png(40, 30, pad_to=300_000)), ("坏.png", png(41, 30, pad_to=300_000))])
+        sel = self.select(p["id"], mats)
+        victim = mats[1]["sha256"]
+        path = os.path.join(self.stack.tmp, "objects", victim[:2], victim[2:4], victim)
+        damage(path)
+        sock, resp = raw_get(self.stack, f"{API}/selections/{sel['id']}/package", self.owner)
+        try:
+            self.assertEqual(resp.status, 200)
+            length = int(resp.getheader("Content-Length"))
+            with self.assertRaises((http.client.IncompleteRead, ConnectionError)):
+                resp.read()
+        finally:
+            hang_up(sock, resp)
+        self.assertGreater(length, 600_000)
+        self.assertStatus(self.stack.request("GET", "/healthz"), 200)
+        self.assertStatus(self.stack.request("GET", f"{API}/auth/me", token=self.owner), 200)
+
+    def test_flipped_byte_breaks_the_download_off(self):
+        def flip(path):
+            os.chmod(path, 0o644)
+            with open(path, "r+b") as f:
+                f.seek(200_000)
+                b = f.read(1)
+                f.seek(200_000)
+                f.write(bytes([b[0] ^ 0xFF]))
+        self.damaged_download(flip)
+
+    def test_shortened_file_breaks_the_download_off(self):
+        def cut(path):
+            os.chmod(path, 0o644)
+            os.truncate(path, 1000)
+        self.damaged_download(cut)
+
+
 # ---------------------------------------------------------------------------------- ZIP64
 
 BIG_SIZE = 5 * 1024 ** 3
