@@ -5,7 +5,7 @@
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <atomic>
 #include <cerrno>
@@ -78,21 +78,14 @@ class LocalWriter final : public dom::BlobWriter {
             cleanup();
             throw dom::unavailable("storage: SHA-256 unavailable");
         }
-        crc_ = ::crc32(0L, Z_NULL, 0);
     }
     ~LocalWriter() override { cleanup(); }
 
     void write(const char* data, std::size_t size) override {
         if (finished_) throw std::logic_error("BlobWriter::write after finish");
         EVP_DigestUpdate(sha_, data, size);
+        crc_ = libdeflate_crc32(crc_, data, size);
         std::size_t done = 0;
-        while (done < size) {
-            // zlib's crc32 takes a uInt length.
-            const auto n = static_cast<uInt>(std::min<std::size_t>(size - done, 1u << 30));
-            crc_ = ::crc32(crc_, reinterpret_cast<const Bytef*>(data + done), n);
-            done += n;
-        }
-        done = 0;
         while (done < size) {
             const auto n = ::write(fd_, data + done, size - done);
             if (n < 0) {
@@ -115,7 +108,7 @@ class LocalWriter final : public dom::BlobWriter {
         info_.sha256 = hex(digest, len);
         info_.key = info_.sha256;
         info_.size = size_;
-        info_.crc32 = static_cast<std::uint32_t>(crc_);
+        info_.crc32 = crc_;
         finished_ = true;
         return info_;
     }
@@ -156,7 +149,7 @@ class LocalWriter final : public dom::BlobWriter {
     std::string path_;
     int fd_ = -1;
     EVP_MD_CTX* sha_ = nullptr;
-    uLong crc_ = 0;
+    std::uint32_t crc_ = 0;
     std::uint64_t size_ = 0;
     bool finished_ = false;
     bool published_ = false;

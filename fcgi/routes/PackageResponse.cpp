@@ -1,6 +1,6 @@
 #include "fcgi/routes/PackageResponse.hpp"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <functional>
 #include <memory>
@@ -61,13 +61,13 @@ void streamArchive(const dom::ZipPlan& plan, dom::BlobStore& blobs, ByteRange ra
             prefetched = piece->entry + 1;
         }
         const bool wholeFile = piece->fileOffset == 0 && piece->length == entry.size;
-        uLong crc = ::crc32(0L, Z_NULL, 0);
+        std::uint32_t crc = 0;
         auto reader = blobs.open(entry.blobKey, piece->fileOffset, piece->length);
         std::uint64_t left = piece->length;
         while (left > 0) {
             const auto n = reader->read(buffer.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size())));
             if (n == 0) return fail("shorter than its size");
-            if (wholeFile) crc = ::crc32(crc, reinterpret_cast<const Bytef*>(buffer.data()), static_cast<uInt>(n));
+            if (wholeFile) crc = libdeflate_crc32(crc, buffer.data(), n);
             left -= n;
             // The last chunk of a file is held back until its CRC is checked.
             if (wholeFile && left == 0 && crc != entry.crc32) return fail("CRC-32 differs");
