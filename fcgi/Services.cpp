@@ -3,6 +3,7 @@
 #include "fcgi/Log.hpp"
 #include "persistence/LocalBlobStore.hpp"
 #include "persistence/Migrations.hpp"
+#include "persistence/S3BlobStore.hpp"
 
 namespace mofang::fcgi {
 namespace {
@@ -17,7 +18,14 @@ domain::AuthPolicy policyFrom(const domain::AppConfig& c) {
 
 std::unique_ptr<domain::BlobStore> openBlobStore(const std::string& uri) {
     if (uri.rfind("file:", 0) == 0) return std::make_unique<persistence::LocalBlobStore>(uri.substr(5));
-    throw domain::ConfigError("storage", "only file: storage is available in this build");
+    if (uri.rfind("s3://", 0) == 0) {
+        // Storage failures become 503s, which the request log does not show: they are logged here.
+        return std::make_unique<persistence::S3BlobStore>(
+            persistence::parseS3Uri(uri), [](std::string_view event, const std::string& detail) {
+                Log::warn(event, {{"error", detail}});
+            });
+    }
+    throw domain::ConfigError("storage", "must be file:DIR or s3://BUCKET?endpoint=…");
 }
 
 Services::Services(domain::AppConfig cfg)

@@ -140,6 +140,9 @@ Response packageResponse(RouteContext& ctx, Request& req, std::int64_t selection
     }
     const ByteRange bytes = range.value_or(ByteRange{0, size - 1});
     const bool headOnly = req.method() == "HEAD";
+    // Once the head is out, a failure can only cut the transfer: storage that is down must be
+    // a 503 (with Retry-After) now, before anything is sent or recorded.
+    if (!headOnly) ctx.services.blobs->check();
 
     // Admission before anything is recorded; the ticket travels with the stream.
     auto ticket = headOnly ? nullptr

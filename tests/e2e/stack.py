@@ -9,6 +9,8 @@ Environment:
   MOFANG_TEST_MYSQL  mysql://root:root@127.0.0.1:PORT/ of a throwaway MariaDB server; when set,
                      every stack gets a fresh database e2e_<hex> there (dropped on stop);
                      otherwise SQLite in the stack's temp directory
+  MOFANG_TEST_S3     s3://BUCKET?endpoint=… of a throwaway S3 server (s3rver), for stacks made
+                     with storage="s3"; those are skipped without it
   MOFANG_E2E_KEEP    when set to 1, keep each stack's temp directory (logs, config, database)
 """
 
@@ -95,7 +97,16 @@ class Response:
 class Stack:
     """mofang-fcgi + nginx in a private temp directory. start() → use → stop()."""
 
-    def __init__(self, extra_config=None):
+    def __init__(self, extra_config=None, storage=None):
+        """storage: None for a local directory (the default), "s3" for the server of
+        MOFANG_TEST_S3 (unittest.SkipTest without it), or an s3:// URI."""
+        if storage == "s3":
+            storage = os.environ.get("MOFANG_TEST_S3")
+            if not storage:
+                raise unittest.SkipTest("MOFANG_TEST_S3 is not set (scripts/test starts an S3 server)")
+        if storage is not None and not storage.startswith("s3://"):
+            raise ValueError(f"storage must be None, 's3' or an s3:// URI, not {storage!r}")
+        self.s3_uri = storage
         build = os.environ.get("MOFANG_BUILD_DIR")
         if not build:
             raise RuntimeError("MOFANG_BUILD_DIR is not set (the directory with mofang-fcgi and mofangctl)")
@@ -115,6 +126,7 @@ class Stack:
         self.fcgi_log = None
         self.nginx_prefix = None
         self.db_name = None
+        self.staging = None  # S3 storage: the directory of the writers' temp files
         self._admin_login = None
         self._fcgi_log_file = None
         self._nginx_log_file = None
@@ -206,11 +218,17 @@ class Stack:
                 print(f"[e2e] could not drop database {self.db_name}: {e}", file=sys.stderr)
             self.db_name = None
 
+    def _storage(self):
+        if self.s3_uri is None:
+            return f"file:{os.path.join(self.tmp, 'objects')}"
+        self.staging = os.path.join(self.tmp, "staging")
+        return f"{self.s3_uri}{'&' if '?' in self.s3_uri else '?'}staging={self.staging}"
+
     def _write_config(self, db):
         config = {
             "db": db,
             "db.auto_migrate": "true",
-            "storage": f"file:{os.path.join(self.tmp, 'objects')}",
+            "storage": self._storage(),
             "generator": "demo",
             "admin.password": self.admin_password,
             "fcgi.threads": "8",
@@ -463,11 +481,12 @@ class StackTestCase(unittest.TestCase):
     """A test class with its own Stack: cls.stack, started once for the class."""
 
     extra_config = None
+    storage = None  # see Stack(storage=...)
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.stack = Stack(extra_config=cls.extra_config).start()
+        cls.stack = Stack(extra_config=cls.extra_config, storage=cls.storage).start()
         cls.addClassCleanup(_stop_or_fail, cls.stack)
 
     def assertError(self, resp, status, code, field=None):
