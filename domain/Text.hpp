@@ -15,6 +15,8 @@ bool hasControlCharacters(std::string_view s);
 std::size_t codePointCount(std::string_view s);
 // At most `maxBytes` bytes of `s`, cut at a code point boundary (s must be valid UTF-8).
 std::string truncateUtf8(std::string_view s, std::size_t maxBytes);
+// Appends the UTF-8 encoding of code point `cp` (at most U+10FFFF) to `out`.
+void appendUtf8(std::string& out, char32_t cp);
 // Without leading and trailing ASCII whitespace.
 std::string trim(std::string_view s);
 std::string asciiLower(std::string_view s);

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "domain/Text.hpp"
+
 namespace mofang::domain::unicode {
 
 namespace {
@@ -78,21 +80,7 @@ std::vector<char32_t> decode(std::string_view s) {
 }
 
 void encode(char32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    text::appendUtf8(out, cp);
 }
 
 std::string encode(const std::vector<char32_t>& cps) {

@@ -2,10 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <libdeflate.h>
 
 #include <atomic>
 #include <cerrno>
@@ -41,11 +41,13 @@ std::int64_t nowNanos() {
 std::string uniqueSuffix() {
     static std::atomic<std::uint64_t> counter{0};
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    return std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" + std::to_string(rng() % 1000000007);
+    return std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)) + "-" +
+           std::to_string(rng() % 1000000007);
 }
 
 void makeDir(const std::string& path) {
-    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw storageFailure("cannot create", path, errno);
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+        throw storageFailure("cannot create", path, errno);
 }
 
 void fsyncDir(const std::string& path) {
@@ -204,6 +206,17 @@ void eachEntry(const std::string& dir, F&& f) {
     ::closedir(d);
 }
 
+// Calls `f(dir, a, b)` for every shard directory root/ab/cd.
+template <class F>
+void eachShard(const std::string& root, F&& f) {
+    eachEntry(root, [&](const std::string& a) {
+        if (!isHex2(a.c_str())) return;
+        eachEntry(root + "/" + a, [&](const std::string& b) {
+            if (isHex2(b.c_str())) f(root + "/" + a + "/" + b, a, b);
+        });
+    });
+}
+
 }  // namespace
 
 LocalBlobStore::LocalBlobStore(std::string root) : root_(std::move(root)) {
@@ -253,17 +266,12 @@ void LocalBlobStore::prefetch(const std::string& key, std::uint64_t offset, std:
 }
 
 void LocalBlobStore::list(const std::function<void(const std::string&, const dom::BlobStat&)>& visit) {
-    eachEntry(root_, [&](const std::string& a) {
-        if (!isHex2(a.c_str())) return;
-        eachEntry(root_ + "/" + a, [&](const std::string& b) {
-            if (!isHex2(b.c_str())) return;
-            const auto dir = root_ + "/" + a + "/" + b;
-            eachEntry(dir, [&](const std::string& name) {
-                if (!dom::isContentKey(name) || name.compare(0, 2, a) != 0 || name.compare(2, 2, b) != 0) return;
-                struct stat st {};
-                if (::stat((dir + "/" + name).c_str(), &st) != 0) return;  // removed meanwhile
-                visit(name, dom::BlobStat{static_cast<std::uint64_t>(st.st_size), nanosOf(st) / 1'000'000});
-            });
+    eachShard(root_, [&](const std::string& dir, const std::string& a, const std::string& b) {
+        eachEntry(dir, [&](const std::string& name) {
+            if (!dom::isContentKey(name) || name.compare(0, 2, a) != 0 || name.compare(2, 2, b) != 0) return;
+            struct stat st {};
+            if (::stat((dir + "/" + name).c_str(), &st) != 0) return;  // removed meanwhile
+            visit(name, dom::BlobStat{static_cast<std::uint64_t>(st.st_size), nanosOf(st) / 1'000'000});
         });
     });
 }
@@ -304,14 +312,9 @@ std::uint64_t LocalBlobStore::removeAbandoned(dom::Millis before) {
     // Writers that died before publishing.
     eachEntry(staging_, [&](const std::string& name) { removeOld(staging_ + "/" + name); });
     // Removers that died between their rename and unlink.
-    eachEntry(root_, [&](const std::string& a) {
-        if (!isHex2(a.c_str())) return;
-        eachEntry(root_ + "/" + a, [&](const std::string& b) {
-            if (!isHex2(b.c_str())) return;
-            const auto dir = root_ + "/" + a + "/" + b;
-            eachEntry(dir, [&](const std::string& name) {
-                if (name.find(kTrashMarker) != std::string::npos) removeOld(dir + "/" + name);
-            });
+    eachShard(root_, [&](const std::string& dir, const std::string&, const std::string&) {
+        eachEntry(dir, [&](const std::string& name) {
+            if (name.find(kTrashMarker) != std::string::npos) removeOld(dir + "/" + name);
         });
     });
     return freed;
@@ -322,7 +325,8 @@ std::optional<std::string> LocalBlobStore::localRelativePath(const std::string& 
     return dom::contentAddressedPath(key);
 }
 
-std::optional<std::string> LocalBlobStore::presignedUrl(const std::string&, std::string_view, std::string_view) const {
+std::optional<std::string> LocalBlobStore::presignedUrl(const std::string&, std::string_view,
+                                                        std::string_view) const {
     return std::nullopt;
 }
 

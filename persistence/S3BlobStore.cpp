@@ -33,6 +33,7 @@
 #include "domain/Config.hpp"
 #include "domain/Errors.hpp"
 #include "domain/ImageProbe.hpp"
+#include "domain/Text.hpp"
 #include "persistence/SigV4.hpp"
 
 namespace mofang::persistence {
@@ -177,21 +178,7 @@ std::string xmlUnescape(std::string_view s) {
             const bool isHex = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X');
             const unsigned long cp =
                 std::strtoul(std::string(entity.substr(isHex ? 2 : 1)).c_str(), nullptr, isHex ? 16 : 10);
-            if (cp < 0x80) {
-                out += static_cast<char>(cp);
-            } else if (cp < 0x800) {
-                out += static_cast<char>(0xC0 | (cp >> 6));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                out += static_cast<char>(0xE0 | (cp >> 12));
-                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            } else {
-                out += static_cast<char>(0xF0 | (cp >> 18));
-                out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-                out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-                out += static_cast<char>(0x80 | (cp & 0x3F));
-            }
+            domain::text::appendUtf8(out, static_cast<char32_t>(std::min<unsigned long>(cp, 0x10FFFF)));
         } else {
             out += s.substr(i, semi - i + 1);
         }

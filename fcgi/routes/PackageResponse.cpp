@@ -49,8 +49,9 @@ void streamArchive(const dom::ZipPlan& plan, dom::BlobStore& blobs, ByteRange ra
         }
         const auto& entry = plan.entries()[piece->entry];
         const auto fail = [&](const std::string& why) {
-            Log::error("package_blob_mismatch",
-                       {{"request_id", requestId}, {"key", entry.blobKey}, {"entry", entry.name}, {"error", why}});
+            Log::error(
+                "package_blob_mismatch",
+                {{"request_id", requestId}, {"key", entry.blobKey}, {"entry", entry.name}, {"error", why}});
             sink.abort();
         };
         const auto st = blobs.stat(entry.blobKey);
@@ -65,7 +66,8 @@ void streamArchive(const dom::ZipPlan& plan, dom::BlobStore& blobs, ByteRange ra
         auto reader = blobs.open(entry.blobKey, piece->fileOffset, piece->length);
         std::uint64_t left = piece->length;
         while (left > 0) {
-            const auto n = reader->read(buffer.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size())));
+            const auto n = reader->read(
+                buffer.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size())));
             if (n == 0) return fail("shorter than its size");
             if (wholeFile) crc = libdeflate_crc32(crc, buffer.data(), n);
             left -= n;
@@ -84,7 +86,8 @@ std::optional<ByteRange> parseRange(std::string_view header, std::uint64_t size)
     std::string_view h = header;
     while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
     while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
-    if (h.size() < prefix.size() || !dom::text::iequalsAscii(h.substr(0, prefix.size()), prefix)) return std::nullopt;
+    if (h.size() < prefix.size() || !dom::text::iequalsAscii(h.substr(0, prefix.size()), prefix))
+        return std::nullopt;
     h.remove_prefix(prefix.size());
     if (h.find(',') != std::string_view::npos) return std::nullopt;  // several ranges: send it all
     const auto dash = h.find('-');
@@ -142,13 +145,15 @@ Response packageResponse(RouteContext& ctx, Request& req, std::int64_t selection
     const bool headOnly = req.method() == "HEAD";
     // Once the head is out, a failure can only cut the transfer: storage that is down must be
     // a 503 (with Retry-After) now, before anything is sent or recorded.
-    if (!headOnly) ctx.services.blobs->check();
+    if (!headOnly) ctx.services.blobs->stat(package.plan->entries().front().blobKey);
 
     // Admission before anything is recorded; the ticket travels with the stream.
     auto ticket = headOnly ? nullptr
-                           : std::make_shared<DownloadGate::Ticket>(ctx.services.downloadGate.admit(caller.principal().id()));
+                           : std::make_shared<DownloadGate::Ticket>(
+                                 ctx.services.downloadGate.admit(caller.principal().id()));
     // A download is a request that starts at byte 0; a later start continues one (SPEC §6).
-    if (!headOnly && bytes.first == 0) ctx.services.packages.recordDownload(caller.principal(), package, ctx.audit(req, &caller));
+    if (!headOnly && bytes.first == 0)
+        ctx.services.packages.recordDownload(caller.principal(), package, ctx.audit(req, &caller));
 
     Response r;
     r.status = range ? 206 : 200;
@@ -159,8 +164,8 @@ Response packageResponse(RouteContext& ctx, Request& req, std::int64_t selection
         .header("Cache-Control", "private, no-transform")
         .header("X-Accel-Buffering", "no");
     if (range)
-        r.header("Content-Range",
-                 "bytes " + std::to_string(bytes.first) + "-" + std::to_string(bytes.last) + "/" + std::to_string(size));
+        r.header("Content-Range", "bytes " + std::to_string(bytes.first) + "-" + std::to_string(bytes.last) +
+                                      "/" + std::to_string(size));
     r.streamLength = bytes.last - bytes.first + 1;
     auto plan = package.plan;
     auto* blobs = ctx.services.blobs.get();
