@@ -8,10 +8,13 @@
 #include <Poco/File.h>
 #include <Poco/URI.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "domain/Errors.hpp"
 
@@ -253,8 +256,18 @@ void Database::retryOrThrow(const Poco::Exception& e, int attempt) {
     switch (classify(e)) {
         case Failure::Duplicate:
             throw duplicateConflict(e.displayText());
-        case Failure::ConnectionLost:
         case Failure::Busy:
+            // A deadlock victim or a lock wait that timed out: the whole transaction runs again,
+            // after a short random pause that lets the other one finish.
+            if (attempt < 5) {
+                if (attempt > 0) logDbEvent("db_retry", e);
+                thread_local std::minstd_rand jitter(std::random_device{}());
+                std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % (5u << attempt)));
+                return;
+            }
+            logDbEvent("db_unavailable", e);
+            throw domain::unavailable("database busy", 2);
+        case Failure::ConnectionLost:
             if (attempt == 0) {
                 logDbEvent("db_retry", e);
                 return;

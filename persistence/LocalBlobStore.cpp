@@ -106,11 +106,16 @@ class LocalWriter final : public dom::BlobWriter {
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned int len = 0;
         EVP_DigestFinal_ex(sha_, digest, &len);
-        if (::fsync(fd_) != 0) throw storageFailure("cannot sync", path_, errno);
         info_.sha256 = hex(digest, len);
         info_.key = info_.sha256;
         info_.size = size_;
         info_.crc32 = crc_;
+        // Bytes that are already stored (the same key) need not be made durable twice: publish()
+        // only refreshes the stored copy's time. Should that copy vanish meanwhile, publish()
+        // syncs these bytes before it renames them into place.
+        struct stat st {};
+        synced_ = ::stat(finalPath().c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_size) == size_;
+        if (!synced_) sync();
         finished_ = true;
         return info_;
     }
@@ -120,16 +125,28 @@ class LocalWriter final : public dom::BlobWriter {
     void publish() override {
         finish();
         if (published_) return;
-        const auto final = store_.root() + "/" + dom::contentAddressedPath(info_.key);
-        const auto dir2 = final.substr(0, final.rfind('/'));
-        const auto dir1 = dir2.substr(0, dir2.rfind('/'));
-        makeDir(dir1);
-        makeDir(dir2);
+        const auto final = finalPath();
         // The modification time says when the key was last published (removeIfStale): now, at
         // full resolution of the same clock that mark() reads.
         const std::int64_t t = nowNanos();
         const struct timespec times[2] = {{t / 1'000'000'000, t % 1'000'000'000},
                                           {t / 1'000'000'000, t % 1'000'000'000}};
+        if (!synced_) {
+            // The same bytes are stored already: refresh their time and drop ours. A remover that
+            // renamed the stored copy away first makes the touch fail (ENOENT); one that renames
+            // it after sees the new time and puts it back.
+            if (::utimensat(AT_FDCWD, final.c_str(), times, 0) == 0) {
+                published_ = true;
+                ::unlink(path_.c_str());
+                return;
+            }
+            if (errno != ENOENT) throw storageFailure("cannot touch", final, errno);
+            sync();
+        }
+        const auto dir2 = final.substr(0, final.rfind('/'));
+        const auto dir1 = dir2.substr(0, dir2.rfind('/'));
+        makeDir(dir1);
+        makeDir(dir2);
         if (::futimens(fd_, times) != 0) throw storageFailure("cannot touch", path_, errno);
         // Identical bytes under the same name: replacing an existing blob changes nothing for
         // its readers (they hold the old inode) and refreshes its time.
@@ -139,6 +156,12 @@ class LocalWriter final : public dom::BlobWriter {
     }
 
   private:
+    std::string finalPath() const { return store_.root() + "/" + dom::contentAddressedPath(info_.key); }
+    void sync() {
+        if (::fsync(fd_) != 0) throw storageFailure("cannot sync", path_, errno);
+        synced_ = true;
+    }
+
     void cleanup() {
         if (sha_) EVP_MD_CTX_free(sha_);
         sha_ = nullptr;
@@ -154,6 +177,7 @@ class LocalWriter final : public dom::BlobWriter {
     std::uint32_t crc_ = 0;
     std::uint64_t size_ = 0;
     bool finished_ = false;
+    bool synced_ = false;  // the staged bytes are durable
     bool published_ = false;
     dom::BlobInfo info_;
 };
