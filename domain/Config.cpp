@@ -59,6 +59,13 @@ const std::vector<std::string>& knownConfigKeys() {
                                                   "download.per_user_limit",
                                                   "download.max_concurrent",
                                                   "net.trusted_proxies",
+                                                  "generator.max_attempts",
+                                                  "generator.timeout_seconds",
+                                                  "worker.lease_seconds",
+                                                  "worker.poll_ms",
+                                                  "worker.backoff_ms",
+                                                  "worker.id",
+                                                  "storage.local_backup",
                                                   "debug.routes",
                                                   "log.level"};
     return keys;
@@ -93,8 +100,21 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
 
     c.generator = get(values, "generator").value_or("");
     if (c.generator.empty()) c.generator = "demo";
-    if (c.generator != "demo" && c.generator.rfind("openai:", 0) != 0)
-        throw ConfigError("generator", "must be demo or openai:https://host/v1?model=NAME&key=...");
+    if (c.generator != "demo" && c.generator != "null" && c.generator.rfind("demo?", 0) != 0 &&
+        c.generator.rfind("openai:", 0) != 0)
+        throw ConfigError("generator", "must be demo, demo?stepMs=N&steps=N, openai:https://host/v1?model=NAME&key=... "
+                                       "or null (benchmarks)");
+    c.generatorMaxAttempts = intValue(values, "generator.max_attempts", 3, 1, 100);
+    c.generatorTimeoutSeconds = intValue(values, "generator.timeout_seconds", 120, 1, 3600);
+    c.workerLeaseSeconds = intValue(values, "worker.lease_seconds", 60, 1, 86400);
+    c.workerPollMs = intValue(values, "worker.poll_ms", 1000, 1, 600000);
+    c.workerBackoffMs = intValue(values, "worker.backoff_ms", 2000, 1, 3600000);
+    c.workerId = get(values, "worker.id").value_or("");
+    if (c.workerId.size() > 128 || text::hasControlCharacters(c.workerId))
+        throw ConfigError("worker.id", "must be at most 128 printable characters");
+    c.localBackup = get(values, "storage.local_backup").value_or("");
+    if (!c.localBackup.empty() && c.localBackup.front() != '/')
+        throw ConfigError("storage.local_backup", "must be an absolute directory path");
 
     if (auto pw = get(values, "admin.password"); pw && !pw->empty()) {
         if (text::codePointCount(*pw) < 10)

@@ -38,6 +38,13 @@ struct AppConfig {
     int gcRetainDays = 30;                       // soft-deleted rows keep their blobs this long
     int downloadPerUserLimit = 3;                // package downloads one user may run at once
     int downloadMaxConcurrent = 8;               // per process; resolved: fcgi.threads / 2
+    int generatorMaxAttempts = 3;      // claims of a generation task before it fails
+    int generatorTimeoutSeconds = 120;  // one generator call (openai), unless its URI says otherwise
+    int workerLeaseSeconds = 60;        // how long a claim holds a task without a heartbeat
+    int workerPollMs = 1000;            // idle wait between claims when nothing is due
+    int workerBackoffMs = 2000;         // first retry delay after a transient generator failure
+    std::string workerId;               // "" → host:pid
+    std::string localBackup;            // storage.local_backup: a directory for copies of results
     std::vector<std::string> trustedProxies;
     bool debugRoutes = false;
     std::string logLevel = "info";

@@ -71,6 +71,12 @@ std::string_view mimeType(ImageFormat f) {
     return "";
 }
 
+ImageFormat imageFormatForMimeType(std::string_view mime) {
+    for (const auto f : {ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Webp, ImageFormat::Gif})
+        if (mimeType(f) == mime) return f;
+    return ImageFormat::Unknown;
+}
+
 std::string_view extension(ImageFormat f) {
     switch (f) {
         case ImageFormat::Jpeg:

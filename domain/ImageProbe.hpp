@@ -11,6 +11,8 @@ enum class ImageFormat { Unknown, Jpeg, Png, Webp, Gif };
 
 // "image/jpeg", "image/png", "image/webp", "image/gif"; "" for Unknown.
 std::string_view mimeType(ImageFormat f);
+// The format of "image/jpeg" etc.; Unknown for anything else.
+ImageFormat imageFormatForMimeType(std::string_view mimeType);
 // ".jpg", ".png", ".webp", ".gif"; "" for Unknown.
 std::string_view extension(ImageFormat f);
 

@@ -4,8 +4,10 @@
 #include <set>
 #include <unordered_set>
 
+#include "domain/BlobPins.hpp"
 #include "domain/Errors.hpp"
 #include "domain/FileName.hpp"
+#include "domain/ModelPhotoService.hpp"
 #include "domain/ProductService.hpp"
 
 namespace mofang::domain {
@@ -106,13 +108,9 @@ std::vector<Material> MaterialService::upload(const Principal& who, ModuleId mod
         writers.push_back(p.thumbnail.get());
         writers.push_back(p.preview.get());
     }
-    std::vector<std::pair<std::int64_t, std::string>> pins;
-    store_.transact([&](Repositories& r) {
-        std::vector<std::pair<std::int64_t, std::string>> made;
-        const Millis now = clock_.now();
-        for (auto* w : writers) made.emplace_back(r.blobReferences().pin(w->finish().key, now), w->finish().key);
-        pins = std::move(made);
-    });
+    std::vector<std::string> keys;
+    for (auto* w : writers) keys.push_back(w->finish().key);
+    const auto pins = pinBlobKeys(store_, keys, clock_.now());
 
     std::vector<Material> out;
     try {
@@ -156,22 +154,54 @@ std::vector<Material> MaterialService::upload(const Principal& who, ModuleId mod
 }
 
 void MaterialService::release(const std::vector<std::pair<std::int64_t, std::string>>& pins) {
-    // Best effort: whatever stays behind (database down, say) is garbage for collectGarbage().
-    try {
-        const std::int64_t mark = blobs_.mark();
-        store_.transact([&](Repositories& r) {
-            for (const auto& pin : pins) r.blobReferences().unpin(pin.first);
-        });
-        const Millis deletedSince = clock_.now() - retainDays_ * kDay;
-        std::set<std::string> keys;
-        for (const auto& pin : pins) keys.insert(pin.second);
-        for (const auto& key : keys) {
-            bool referenced = true;
-            store_.read([&](Repositories& r) { referenced = r.blobReferences().isReferenced(key, deletedSince); });
-            if (!referenced) blobs_.removeIfStale(key, mark);
+    releaseBlobPins(store_, blobs_, pins, clock_.now() - retainDays_ * kDay);
+}
+
+Material MaterialService::importModelImage(const Principal& who, ModuleId moduleId, ModelImageId imageId,
+                                          const AuditContext& audit) {
+    who.require(perm::kProductWrite);
+    Material m;
+    store_.transact([&](Repositories& r) {
+        const auto module = requireLiveModule(r, moduleId);
+        const auto image = requireVisibleImage(r, who, imageId);
+        if (image.imageType != ModelImageType::Result)
+            throw validationFailed({{"modelImageId", "must be a result image (not a preview or thumbnail)"}});
+        std::optional<ModelImage> preview, thumbnail;
+        for (auto& i : r.modelImages().listByPhoto(image.modelPhotoId)) {
+            if (i.sortOrder != image.sortOrder) continue;
+            if (i.imageType == ModelImageType::Preview) preview = i;
+            if (i.imageType == ModelImageType::Thumbnail) thumbnail = i;
         }
-    } catch (...) {
-    }
+        if (!preview || !thumbnail)
+            throw DomainError(ErrorKind::Conflict, "invalid_state", "the model image has no renditions");
+        const auto format = imageFormatForMimeType(image.contentType);
+        if (format == ImageFormat::Unknown)
+            throw unsupportedMediaType("a " + image.contentType + " image cannot be a material");
+        if (const auto problem = checkImageDimensions(static_cast<std::uint32_t>(image.width),
+                                                      static_cast<std::uint32_t>(image.height));
+            !problem.empty())
+            throw validationFailed({{"modelImageId", problem}});
+        const Millis now = clock_.now();
+        m.moduleId = moduleId;
+        m.productId = module.productId;
+        m.filename = sanitizeMaterialFileName(image.filename, extension(format), "modelImageId");
+        m.filesize = image.size;
+        m.mimeType = image.contentType;
+        m.width = image.width;
+        m.height = image.height;
+        m.order = r.materials().maxOrder(moduleId) + 1;
+        m.storageKey = image.storageKey;
+        m.sha256 = image.sha256;
+        m.crc32 = image.crc32;
+        m.thumbnail = {thumbnail->storageKey, thumbnail->size, thumbnail->crc32, thumbnail->width, thumbnail->height};
+        m.preview = {preview->storageKey, preview->size, preview->crc32, preview->width, preview->height};
+        m.createdBy = who.id();
+        m.createdAt = m.updatedAt = now;
+        m.id = r.materials().insert(m);
+        r.operationLogs().append(
+            makeLogEntry(audit, "material.upload", std::to_string(m.id), std::nullopt, materialJson(m), now));
+    });
+    return m;
 }
 
 Material MaterialService::get(const Principal& who, MaterialId id) {

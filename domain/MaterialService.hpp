@@ -61,6 +61,12 @@ class MaterialService final {
     std::vector<Material> upload(const Principal& who, ModuleId moduleId, std::vector<StagedUpload>& files,
                                  const AuditContext& audit);
 
+    // POST /modules/{id}/materials/from-model-image: a material made of a generated result image
+    // and its renditions (the same blobs, nothing copied). Needs product.write and a model image
+    // whose photo `who` may see (else 404).
+    Material importModelImage(const Principal& who, ModuleId moduleId, ModelImageId imageId,
+                              const AuditContext& audit);
+
     Material get(const Principal& who, MaterialId id);
     Material update(const Principal& who, MaterialId id, const MaterialInput& input, const AuditContext& audit);
     void remove(const Principal& who, MaterialId id, const AuditContext& audit);

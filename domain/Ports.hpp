@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/Material.hpp"
+#include "domain/ModelPhoto.hpp"
 #include "domain/OperationLog.hpp"
 #include "domain/Product.hpp"
 #include "domain/Selection.hpp"
@@ -29,6 +30,16 @@ class Crypto {
     // `bytes` random bytes, base64url-encoded.
     virtual std::string randomToken(std::size_t bytes) const = 0;
     virtual std::string sha256Hex(std::string_view data) const = 0;
+};
+
+// Randomness for ids and jitter (a port, so that tests are deterministic).
+class Random {
+  public:
+    virtual ~Random() = default;
+    // A random version 4 UUID, lower case.
+    virtual std::string uuid() = 0;
+    // Uniform in [0, bound).
+    virtual std::uint64_t below(std::uint64_t bound) = 0;
 };
 
 struct SessionRecord {
@@ -176,6 +187,53 @@ class DownloadRepository {
     virtual std::vector<DownloadRecord> list(const DownloadQuery& query) = 0;
 };
 
+class ModelPhotoRepository {
+  public:
+    virtual ~ModelPhotoRepository() = default;
+    // Not soft-deleted.
+    virtual std::optional<ModelPhoto> findById(ModelPhotoId id) = 0;
+    // Newest first (by id) under the query's filters, ids below query.beforeId, not soft-deleted.
+    virtual std::vector<ModelPhoto> list(const ModelPhotoQuery& query) = 0;
+    // Inserts the row and its style-tag index rows.
+    virtual ModelPhotoId insert(const ModelPhoto& photo) = 0;
+    // Every column that changes after creation: status, progress, modelVersion, errorCode,
+    // errorMessage, startedAt, finishedAt, generationTime, imageCount, totalSize, updatedAt.
+    virtual void update(const ModelPhoto& photo) = 0;
+    // Soft-deletes the photo and its images.
+    virtual void markDeleted(ModelPhotoId id, Millis at) = 0;
+};
+
+class ModelImageRepository {
+  public:
+    virtual ~ModelImageRepository() = default;
+    // Not soft-deleted.
+    virtual std::optional<ModelImage> findById(ModelImageId id) = 0;
+    // The photo's live images by sort_order, then result, preview, thumbnail.
+    virtual std::vector<ModelImage> listByPhoto(ModelPhotoId photoId) = 0;
+    virtual ModelImageId insert(const ModelImage& image) = 0;
+};
+
+// Generation tasks: the queue the workers claim from.
+class ImageTaskRepository {
+  public:
+    virtual ~ImageTaskRepository() = default;
+    virtual void insert(const ImageTask& task) = 0;
+    virtual std::optional<ImageTask> findByPhoto(ModelPhotoId photoId) = 0;
+    // The task, locked until the transaction ends (FOR UPDATE on MySQL; SQLite's write
+    // transaction already excludes other writers).
+    virtual std::optional<ImageTask> lockById(const std::string& id) = 0;
+    // The next due task, locked until the transaction ends and skipped by concurrent claimers
+    // (FOR UPDATE SKIP LOCKED on MySQL): a processing task whose lease ran out (lease_until <
+    // now) first, else the queued task with the earliest next_attempt_at ≤ now.
+    virtual std::optional<ImageTask> lockNextDue(Millis now) = 0;
+    // Every column that changes after creation.
+    virtual void update(const ImageTask& task) = 0;
+    // As update(), but only while the stored task is still processing and locked by `workerId`
+    // (compare and set, one statement; the row stays locked until the transaction ends). False
+    // when it is not: cancelled, deleted, completed or taken over by another worker.
+    virtual bool updateIfHeld(const ImageTask& task, const std::string& workerId) = 0;
+};
+
 // The repositories of one database session.
 class Repositories {
   public:
@@ -190,6 +248,9 @@ class Repositories {
     virtual BlobReferenceRepository& blobReferences() = 0;
     virtual SelectionRepository& selections() = 0;
     virtual DownloadRepository& downloads() = 0;
+    virtual ModelPhotoRepository& modelPhotos() = 0;
+    virtual ModelImageRepository& modelImages() = 0;
+    virtual ImageTaskRepository& imageTasks() = 0;
 };
 
 // Units of work. `transact` runs `work` in one transaction: all of it is committed or none

@@ -21,6 +21,14 @@ struct BlobInfo {
     std::uint32_t crc32 = 0;
 };
 
+// Where an object-storage blob lives, for the records that show it (seed 000 `oss_*` fields).
+struct ObjectLocation {
+    std::string objectName;  // the object's key in the bucket ("ab/cd/<sha256>")
+    std::string url;         // its permanent (unsigned) URL at the endpoint
+    std::string cdnUrl;      // the CDN URL when one is configured, else ""
+    std::string folder;      // the "folder" part of objectName ("ab/cd")
+};
+
 struct BlobStat {
     std::uint64_t size = 0;
     Millis modifiedAt = 0;
@@ -86,8 +94,24 @@ class BlobStore {
     // A time-limited GET URL (S3), or nullopt for a local store.
     virtual std::optional<std::string> presignedUrl(const std::string& key, std::string_view contentType,
                                                     std::string_view contentDisposition) const = 0;
+    // The bucket location of a blob (S3/OSS), or nullopt for a local store.
+    virtual std::optional<ObjectLocation> objectLocation(const std::string& key) const {
+        (void)key;
+        return std::nullopt;
+    }
     // Throws Unavailable when the store cannot be read and written (for /readyz and check).
     virtual void check() = 0;
+};
+
+// A local copy of generated images (`storage.local_backup`), kept besides object storage
+// (seed 000 `local_path`). A port: persistence/ implements it on a directory.
+class FileBackup {
+  public:
+    virtual ~FileBackup() = default;
+    // Copies the local file `sourcePath` to `relativeName` under the backup root (creating
+    // directories, replacing an older copy atomically) and returns the copy's absolute path.
+    // Throws DomainError Unavailable when it cannot be written.
+    virtual std::string save(const std::string& sourcePath, const std::string& relativeName) = 0;
 };
 
 // "ab/cd/abcdef…" for a key made of at least 4 characters.

@@ -381,6 +381,212 @@ const std::vector<Migration>& migrations() {
              "CREATE INDEX idx_downloads_product ON download_records (product_id, id)",
              "CREATE INDEX idx_downloads_selection ON download_records (selection_id)",
          }},
+        {5,
+         "model photos, images, generation tasks",
+         {
+             // Seed 000, made concrete. The JSON arrays (style_tags, reference_images) are TEXT
+             // holding a JSON array, not JSON/LONGTEXT columns: Poco's MySQL driver reads those
+             // as garbage (STACK-NOTES). Style tags are also one row each in
+             // model_photo_style_tags, the seed's (gender, style_tags) index made searchable.
+             // Times are BIGINT milliseconds like everywhere else; generation_time is DOUBLE
+             // seconds, as the seed's Float (read and written as a double, exactly).
+             my("CREATE TABLE model_photos ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL,"
+                " user_id BIGINT NOT NULL,"
+                " task_id CHAR(36) NOT NULL DEFAULT '',"
+                " batch_id CHAR(36) NOT NULL DEFAULT '',"
+                " name VARCHAR(100) NOT NULL DEFAULT '',"
+                " description TEXT NOT NULL DEFAULT '',"
+                " gender VARCHAR(10) NOT NULL DEFAULT '',"
+                " age_range VARCHAR(20) NOT NULL DEFAULT '',"
+                " ethnicity VARCHAR(50) NOT NULL DEFAULT '',"
+                " style_tags TEXT NOT NULL DEFAULT '[]',"
+                " prompt TEXT NOT NULL DEFAULT '',"
+                " reference_images TEXT NOT NULL DEFAULT '[]',"
+                " aspect_ratio VARCHAR(8) NOT NULL DEFAULT '',"
+                " resolution VARCHAR(8) NOT NULL DEFAULT '',"
+                " model_version VARCHAR(64) NOT NULL DEFAULT '',"
+                " negative_prompt TEXT NOT NULL DEFAULT '',"
+                " status VARCHAR(32) NOT NULL,"
+                " progress INT NOT NULL DEFAULT 0,"
+                " error_code VARCHAR(64) NOT NULL DEFAULT '',"
+                " error_message TEXT NOT NULL DEFAULT '',"
+                " started_at BIGINT NULL,"
+                " finished_at BIGINT NULL,"
+                " generation_time DOUBLE NULL,"
+                " image_count INT NOT NULL DEFAULT 1,"
+                " total_size BIGINT NOT NULL DEFAULT 0,"
+                " is_deleted TINYINT NOT NULL DEFAULT 0,"
+                " deleted_at BIGINT NULL,"
+                " KEY idx_model_photos_user_created (user_id, created_at),"
+                " KEY idx_model_photos_user_id (user_id, id),"
+                " KEY idx_model_photos_status (status),"
+                " KEY idx_model_photos_task (task_id),"
+                " KEY idx_model_photos_gender (gender),"
+                " KEY idx_model_photos_batch (batch_id))"),
+             my("CREATE TABLE model_photo_style_tags ("
+                " model_photo_id BIGINT NOT NULL,"
+                " tag VARCHAR(32) NOT NULL,"
+                " PRIMARY KEY (model_photo_id, tag),"
+                " KEY idx_model_photo_style_tags_tag (tag, model_photo_id),"
+                " CONSTRAINT fk_model_photo_style_tags_photo FOREIGN KEY (model_photo_id) REFERENCES model_photos (id)"
+                " ON DELETE CASCADE)"),
+             // No foreign keys on images and tasks: an insert would share-lock the photo row
+             // that the same worker transaction then updates, a lock upgrade that deadlocks
+             // against a concurrent writer of that photo. The service keeps them consistent.
+             // storage_key is the blob's content key (hex SHA-256), counted by mofangctl gc.
+             my("CREATE TABLE model_images ("
+                " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                " created_at BIGINT NOT NULL,"
+                " model_photo_id BIGINT NOT NULL,"
+                " user_id BIGINT NOT NULL,"
+                " filename VARCHAR(255) NOT NULL DEFAULT '',"
+                " width INT NOT NULL DEFAULT 0,"
+                " height INT NOT NULL DEFAULT 0,"
+                " size BIGINT NOT NULL DEFAULT 0,"
+                " content_type VARCHAR(100) NOT NULL DEFAULT '',"
+                " extension VARCHAR(20) NOT NULL DEFAULT '',"
+                " storage_key VARCHAR(64) NOT NULL,"
+                " sha256 CHAR(64) NOT NULL DEFAULT '',"
+                " crc32 BIGINT NOT NULL DEFAULT 0,"
+                " oss_object_name VARCHAR(500) NOT NULL DEFAULT '',"
+                " oss_url VARCHAR(1000) NOT NULL DEFAULT '',"
+                " oss_cdn_url VARCHAR(1000) NOT NULL DEFAULT '',"
+                " oss_folder VARCHAR(100) NOT NULL DEFAULT '',"
+                " local_path VARCHAR(500) NOT NULL DEFAULT '',"
+                " is_uploaded TINYINT NOT NULL DEFAULT 0,"
+                " uploaded_at BIGINT NULL,"
+                " image_type VARCHAR(32) NOT NULL,"
+                " is_primary TINYINT NOT NULL DEFAULT 0,"
+                " sort_order INT NOT NULL DEFAULT 0,"
+                " is_deleted TINYINT NOT NULL DEFAULT 0,"
+                " deleted_at BIGINT NULL,"
+                " KEY idx_model_images_photo (model_photo_id),"
+                " KEY idx_model_images_oss_object (oss_object_name),"
+                " KEY idx_model_images_user_created (user_id, created_at),"
+                " KEY idx_model_images_storage_key (storage_key))"),
+             // The claim's candidates are read from these indexes in claim order (lease_until;
+             // next_attempt_at, created_at), a covering walk that stops after a few rows.
+             my("CREATE TABLE image_tasks ("
+                " id CHAR(36) NOT NULL PRIMARY KEY,"
+                " model_photo_id BIGINT NOT NULL,"
+                " type VARCHAR(32) NOT NULL,"
+                " payload TEXT NOT NULL DEFAULT '',"
+                " status VARCHAR(32) NOT NULL,"
+                " attempts INT NOT NULL DEFAULT 0,"
+                " max_attempts INT NOT NULL DEFAULT 3,"
+                " next_attempt_at BIGINT NOT NULL,"
+                " locked_by VARCHAR(128) NOT NULL DEFAULT '',"
+                " lease_until BIGINT NULL,"
+                " provider_task_id VARCHAR(128) NOT NULL DEFAULT '',"
+                " progress INT NOT NULL DEFAULT 0,"
+                " error_code VARCHAR(64) NOT NULL DEFAULT '',"
+                " error_message TEXT NOT NULL DEFAULT '',"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL,"
+                " started_at BIGINT NULL,"
+                " finished_at BIGINT NULL,"
+                " UNIQUE KEY uq_image_tasks_photo (model_photo_id),"
+                " KEY idx_image_tasks_due (status, next_attempt_at, created_at),"
+                " KEY idx_image_tasks_lease (status, lease_until))"),
+         },
+         {
+             "CREATE TABLE model_photos ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " created_at BIGINT NOT NULL,"
+             " updated_at BIGINT NOT NULL,"
+             " user_id BIGINT NOT NULL,"
+             " task_id TEXT NOT NULL DEFAULT '',"
+             " batch_id TEXT NOT NULL DEFAULT '',"
+             " name TEXT NOT NULL DEFAULT '',"
+             " description TEXT NOT NULL DEFAULT '',"
+             " gender TEXT NOT NULL DEFAULT '',"
+             " age_range TEXT NOT NULL DEFAULT '',"
+             " ethnicity TEXT NOT NULL DEFAULT '',"
+             " style_tags TEXT NOT NULL DEFAULT '[]',"
+             " prompt TEXT NOT NULL DEFAULT '',"
+             " reference_images TEXT NOT NULL DEFAULT '[]',"
+             " aspect_ratio TEXT NOT NULL DEFAULT '',"
+             " resolution TEXT NOT NULL DEFAULT '',"
+             " model_version TEXT NOT NULL DEFAULT '',"
+             " negative_prompt TEXT NOT NULL DEFAULT '',"
+             " status TEXT NOT NULL,"
+             " progress BIGINT NOT NULL DEFAULT 0,"
+             " error_code TEXT NOT NULL DEFAULT '',"
+             " error_message TEXT NOT NULL DEFAULT '',"
+             " started_at BIGINT,"
+             " finished_at BIGINT,"
+             " generation_time REAL,"
+             " image_count BIGINT NOT NULL DEFAULT 1,"
+             " total_size BIGINT NOT NULL DEFAULT 0,"
+             " is_deleted BIGINT NOT NULL DEFAULT 0,"
+             " deleted_at BIGINT)",
+             "CREATE INDEX idx_model_photos_user_created ON model_photos (user_id, created_at)",
+             "CREATE INDEX idx_model_photos_user_id ON model_photos (user_id, id)",
+             "CREATE INDEX idx_model_photos_status ON model_photos (status)",
+             "CREATE INDEX idx_model_photos_task ON model_photos (task_id)",
+             "CREATE INDEX idx_model_photos_gender ON model_photos (gender)",
+             "CREATE INDEX idx_model_photos_batch ON model_photos (batch_id)",
+             "CREATE TABLE model_photo_style_tags ("
+             " model_photo_id BIGINT NOT NULL REFERENCES model_photos (id) ON DELETE CASCADE,"
+             " tag TEXT NOT NULL,"
+             " PRIMARY KEY (model_photo_id, tag))",
+             "CREATE INDEX idx_model_photo_style_tags_tag ON model_photo_style_tags (tag, model_photo_id)",
+             "CREATE TABLE model_images ("
+             " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+             " created_at BIGINT NOT NULL,"
+             " model_photo_id BIGINT NOT NULL,"
+             " user_id BIGINT NOT NULL,"
+             " filename TEXT NOT NULL DEFAULT '',"
+             " width BIGINT NOT NULL DEFAULT 0,"
+             " height BIGINT NOT NULL DEFAULT 0,"
+             " size BIGINT NOT NULL DEFAULT 0,"
+             " content_type TEXT NOT NULL DEFAULT '',"
+             " extension TEXT NOT NULL DEFAULT '',"
+             " storage_key TEXT NOT NULL,"
+             " sha256 TEXT NOT NULL DEFAULT '',"
+             " crc32 BIGINT NOT NULL DEFAULT 0,"
+             " oss_object_name TEXT NOT NULL DEFAULT '',"
+             " oss_url TEXT NOT NULL DEFAULT '',"
+             " oss_cdn_url TEXT NOT NULL DEFAULT '',"
+             " oss_folder TEXT NOT NULL DEFAULT '',"
+             " local_path TEXT NOT NULL DEFAULT '',"
+             " is_uploaded BIGINT NOT NULL DEFAULT 0,"
+             " uploaded_at BIGINT,"
+             " image_type TEXT NOT NULL,"
+             " is_primary BIGINT NOT NULL DEFAULT 0,"
+             " sort_order BIGINT NOT NULL DEFAULT 0,"
+             " is_deleted BIGINT NOT NULL DEFAULT 0,"
+             " deleted_at BIGINT)",
+             "CREATE INDEX idx_model_images_photo ON model_images (model_photo_id)",
+             "CREATE INDEX idx_model_images_oss_object ON model_images (oss_object_name)",
+             "CREATE INDEX idx_model_images_user_created ON model_images (user_id, created_at)",
+             "CREATE INDEX idx_model_images_storage_key ON model_images (storage_key)",
+             "CREATE TABLE image_tasks ("
+             " id TEXT NOT NULL PRIMARY KEY,"
+             " model_photo_id BIGINT NOT NULL,"
+             " type TEXT NOT NULL,"
+             " payload TEXT NOT NULL DEFAULT '',"
+             " status TEXT NOT NULL,"
+             " attempts BIGINT NOT NULL DEFAULT 0,"
+             " max_attempts BIGINT NOT NULL DEFAULT 3,"
+             " next_attempt_at BIGINT NOT NULL,"
+             " locked_by TEXT NOT NULL DEFAULT '',"
+             " lease_until BIGINT,"
+             " provider_task_id TEXT NOT NULL DEFAULT '',"
+             " progress BIGINT NOT NULL DEFAULT 0,"
+             " error_code TEXT NOT NULL DEFAULT '',"
+             " error_message TEXT NOT NULL DEFAULT '',"
+             " created_at BIGINT NOT NULL,"
+             " updated_at BIGINT NOT NULL,"
+             " started_at BIGINT,"
+             " finished_at BIGINT)",
+             "CREATE UNIQUE INDEX uq_image_tasks_photo ON image_tasks (model_photo_id)",
+             "CREATE INDEX idx_image_tasks_due ON image_tasks (status, next_attempt_at, created_at)",
+             "CREATE INDEX idx_image_tasks_lease ON image_tasks (status, lease_until)",
+         }},
     };
     return all;
 }

@@ -35,6 +35,7 @@
 #include "domain/ImageProbe.hpp"
 #include "domain/Text.hpp"
 #include "persistence/SigV4.hpp"
+#include "persistence/UriQuery.hpp"
 
 namespace mofang::persistence {
 namespace {
@@ -61,29 +62,6 @@ dom::ConfigError badConfig(const std::string& message) {
 }
 
 // ------------------------------------------------------------------------------------ config
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string percentDecode(std::string_view s, const std::string& name) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        const int hi = i + 2 < s.size() ? hexValue(s[i + 1]) : -1;
-        const int lo = i + 2 < s.size() ? hexValue(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0) throw badConfig(name + " has a malformed %-escape");
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
 
 bool allDigits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -305,26 +283,9 @@ S3Config parseS3Uri(const std::string& uri) {
     while (!c.bucket.empty() && c.bucket.back() == '/') c.bucket.pop_back();
     if (!validBucket(c.bucket))
         throw badConfig("bucket '" + c.bucket + "' is not a valid bucket name (3-63 of a-z 0-9 . -)");
-    std::map<std::string, std::string> params;
-    if (q != std::string::npos) {
-        std::string_view rest = std::string_view(uri).substr(q + 1);
-        while (!rest.empty()) {
-            const auto amp = rest.find('&');
-            const auto item = rest.substr(0, amp);
-            rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-            if (item.empty()) continue;
-            const auto eq = item.find('=');
-            const std::string name(item.substr(0, eq));
-            params[name] = eq == std::string_view::npos ? "" : percentDecode(item.substr(eq + 1), name);
-        }
-    }
-    const auto take = [&](const std::string& name) -> std::optional<std::string> {
-        const auto it = params.find(name);
-        if (it == params.end()) return std::nullopt;
-        auto v = it->second;
-        params.erase(it);
-        return v;
-    };
+    auto params = parseUriQuery(
+        q == std::string::npos ? std::string_view() : std::string_view(uri).substr(q + 1), "storage");
+    const auto take = [&](const std::string& name) { return takeParam(params, name); };
     if (auto v = take("region")) c.region = *v;
     if (c.region.empty()) throw badConfig("region must not be empty");
     c.endpoint = take("endpoint").value_or("https://s3." + c.region + ".amazonaws.com");
@@ -543,7 +504,7 @@ class S3BlobStore::Client {
         sigv4::Request r;
         r.method = "GET";
         r.path = objectPath(key);
-        r.headers = {{"host", publicEndpoint_.authority(config_.pathStyle ? "" : config_.bucket + ".")}};
+        r.headers = {{"host", publicHost()}};
         if (!contentType.empty()) r.query.emplace_back("response-content-type", std::string(contentType));
         if (!contentDisposition.empty())
             r.query.emplace_back("response-content-disposition", std::string(contentDisposition));
@@ -553,10 +514,20 @@ class S3BlobStore::Client {
                sigv4::uriEncode(r.path, false) + "?" + query;
     }
 
+    // The permanent (unsigned) URL of the object at the public endpoint.
+    std::string publicUrl(const std::string& key) const {
+        return (publicEndpoint_.https ? "https://" : "http://") + publicHost() +
+               sigv4::uriEncode(objectPath(key), false);
+    }
+
   private:
     static constexpr std::size_t kMaxIdle = 64;
 
     std::string bucketPrefix() const { return config_.pathStyle ? "/" + config_.bucket : ""; }
+    // "host[:port]" of the public endpoint, "BUCKET.host[:port]" in virtual-host style.
+    std::string publicHost() const {
+        return publicEndpoint_.authority(config_.pathStyle ? "" : config_.bucket + ".");
+    }
 
     // Runs `f` on a session up to kAttempts times: again after a network failure or a 5xx.
     template <class R, class F>
@@ -1265,6 +1236,16 @@ std::optional<std::string> S3BlobStore::presignedUrl(const std::string& key, std
     if (!dom::isContentKey(key)) return std::nullopt;
     if (!client_->config().cdn.empty()) return client_->config().cdn + "/" + dom::contentAddressedPath(key);
     return client_->presign(key, contentType, contentDisposition);
+}
+
+std::optional<dom::ObjectLocation> S3BlobStore::objectLocation(const std::string& key) const {
+    if (!dom::isContentKey(key)) return std::nullopt;
+    dom::ObjectLocation location;
+    location.objectName = dom::contentAddressedPath(key);
+    location.folder = location.objectName.substr(0, location.objectName.rfind('/'));
+    location.url = client_->publicUrl(key);
+    if (!client_->config().cdn.empty()) location.cdnUrl = client_->config().cdn + "/" + location.objectName;
+    return location;
 }
 
 void S3BlobStore::check() {

@@ -72,6 +72,9 @@ class S3BlobStore final : public domain::BlobStore {
     std::optional<std::string> localRelativePath(const std::string& key) const override;
     std::optional<std::string> presignedUrl(const std::string& key, std::string_view contentType,
                                             std::string_view contentDisposition) const override;
+    // The object's key, its unsigned URL at publicEndpoint (path or virtual-host style) and the
+    // CDN URL when `cdn` is set; nullopt for a key that is not a content key.
+    std::optional<domain::ObjectLocation> objectLocation(const std::string& key) const override;
     void check() override;
 
     const S3Config& config() const;

@@ -48,4 +48,32 @@ domain::Millis SystemClock::now() const {
         .count();
 }
 
+SodiumRandom::SodiumRandom() {
+    if (sodium_init() < 0) throw std::runtime_error("libsodium cannot be initialised");
+}
+
+std::string SodiumRandom::uuid() {
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += kHex[b[i] >> 4];
+        out += kHex[b[i] & 15];
+    }
+    return out;
+}
+
+std::uint64_t SodiumRandom::below(std::uint64_t bound) {
+    if (bound <= 1) return 0;
+    if (bound <= UINT32_MAX) return randombytes_uniform(static_cast<std::uint32_t>(bound));
+    std::uint64_t v;
+    randombytes_buf(&v, sizeof v);
+    return v % bound;
+}
+
 }  // namespace mofang::persistence

@@ -14,6 +14,15 @@ class SodiumCrypto final : public domain::Crypto {
     std::string sha256Hex(std::string_view data) const override;
 };
 
+// UUIDs and jitter from libsodium's CSPRNG (thread-safe once sodium_init() ran: SodiumCrypto's
+// constructor runs it, and so does this one).
+class SodiumRandom final : public domain::Random {
+  public:
+    SodiumRandom();
+    std::string uuid() override;
+    std::uint64_t below(std::uint64_t bound) override;
+};
+
 class SystemClock final : public domain::Clock {
   public:
     domain::Millis now() const override;

@@ -167,15 +167,19 @@ std::size_t SqlBlobReferenceRepository::removePinsBefore(domain::Millis before) 
 
 bool SqlBlobReferenceRepository::isReferenced(const std::string& key, domain::Millis deletedSince) {
     // Live rows, rows within their retention, and pins. The product's or module's own
-    // deletion does not free a material's blobs: only the material row's state counts.
+    // deletion does not free a material's blobs: only the material row's state counts (and
+    // likewise a generated image's own row, not its model photo's).
     auto rs = SqlQuery(s_,
                        "SELECT COUNT(*) FROM ("
                        " SELECT 1 AS x FROM blob_pins WHERE storage_key = ?"
                        " UNION ALL SELECT 1 FROM materials WHERE storage_key = ? AND (is_deleted = 0 OR deleted_at >= ?)"
                        " UNION ALL SELECT 1 FROM materials WHERE thumbnail_key = ? AND (is_deleted = 0 OR deleted_at >= ?)"
                        " UNION ALL SELECT 1 FROM materials WHERE preview_key = ? AND (is_deleted = 0 OR deleted_at >= ?)"
+                       " UNION ALL SELECT 1 FROM model_images WHERE storage_key = ? AND (is_deleted = 0 OR deleted_at >= ?)"
                        ") refs")
                   .arg(key)
+                  .arg(key)
+                  .arg(deletedSince)
                   .arg(key)
                   .arg(deletedSince)
                   .arg(key)
@@ -193,7 +197,9 @@ std::vector<std::string> SqlBlobReferenceRepository::referencedKeys(domain::Mill
                        "SELECT storage_key FROM blob_pins"
                        " UNION SELECT storage_key FROM materials WHERE is_deleted = 0 OR deleted_at >= ?"
                        " UNION SELECT thumbnail_key FROM materials WHERE is_deleted = 0 OR deleted_at >= ?"
-                       " UNION SELECT preview_key FROM materials WHERE is_deleted = 0 OR deleted_at >= ?")
+                       " UNION SELECT preview_key FROM materials WHERE is_deleted = 0 OR deleted_at >= ?"
+                       " UNION SELECT storage_key FROM model_images WHERE is_deleted = 0 OR deleted_at >= ?")
+                  .arg(deletedSince)
                   .arg(deletedSince)
                   .arg(deletedSince)
                   .arg(deletedSince)

@@ -27,6 +27,13 @@ SqlQuery& SqlQuery::arg(const std::optional<std::int64_t>& value) {
     return *this;
 }
 
+SqlQuery& SqlQuery::arg(const std::optional<double>& value) {
+    Poco::Nullable<double> n;
+    if (value) n = *value;
+    stmt_.addBind(bind(n));
+    return *this;
+}
+
 Poco::Data::RecordSet SqlQuery::rows() {
     stmt_.execute();
     return Poco::Data::RecordSet(stmt_);
@@ -50,6 +57,12 @@ std::optional<std::int64_t> cellOptInt(const Poco::Data::RecordSet& rs, std::siz
 std::string cellText(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
     const auto& v = rs.value(col, row);
     return v.isEmpty() ? std::string() : v.convert<std::string>();
+}
+
+std::optional<double> cellOptDouble(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
+    const auto& v = rs.value(col, row);
+    if (v.isEmpty()) return std::nullopt;
+    return v.convert<double>();
 }
 
 std::int64_t lastInsertId(Poco::Data::Session& session, bool sqlite) {

@@ -22,6 +22,7 @@ class SqlQuery final {
     SqlQuery& arg(const std::string& value);
     SqlQuery& arg(const char* value) { return arg(std::string(value)); }
     SqlQuery& arg(const std::optional<std::int64_t>& value);
+    SqlQuery& arg(const std::optional<double>& value);
 
     // Executes a statement that returns rows.
     Poco::Data::RecordSet rows();
@@ -36,6 +37,7 @@ class SqlQuery final {
 std::int64_t cellInt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 std::optional<std::int64_t> cellOptInt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 std::string cellText(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
+std::optional<double> cellOptDouble(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 
 // The id of the row the session inserted last.
 std::int64_t lastInsertId(Poco::Data::Session& session, bool sqlite);

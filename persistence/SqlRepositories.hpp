@@ -149,6 +149,47 @@ class SqlDownloadRepository final : public domain::DownloadRepository {
     Dialect dialect_;
 };
 
+class SqlModelPhotoRepository final : public domain::ModelPhotoRepository {
+  public:
+    SqlModelPhotoRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::optional<domain::ModelPhoto> findById(domain::ModelPhotoId id) override;
+    std::vector<domain::ModelPhoto> list(const domain::ModelPhotoQuery& query) override;
+    domain::ModelPhotoId insert(const domain::ModelPhoto& photo) override;
+    void update(const domain::ModelPhoto& photo) override;
+    void markDeleted(domain::ModelPhotoId id, domain::Millis at) override;
+
+  private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
+class SqlModelImageRepository final : public domain::ModelImageRepository {
+  public:
+    SqlModelImageRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    std::optional<domain::ModelImage> findById(domain::ModelImageId id) override;
+    std::vector<domain::ModelImage> listByPhoto(domain::ModelPhotoId photoId) override;
+    domain::ModelImageId insert(const domain::ModelImage& image) override;
+
+  private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
+class SqlImageTaskRepository final : public domain::ImageTaskRepository {
+  public:
+    SqlImageTaskRepository(Poco::Data::Session& s, Dialect d) : s_(s), dialect_(d) {}
+    void insert(const domain::ImageTask& task) override;
+    std::optional<domain::ImageTask> findByPhoto(domain::ModelPhotoId photoId) override;
+    std::optional<domain::ImageTask> lockById(const std::string& id) override;
+    std::optional<domain::ImageTask> lockNextDue(domain::Millis now) override;
+    void update(const domain::ImageTask& task) override;
+    bool updateIfHeld(const domain::ImageTask& task, const std::string& workerId) override;
+
+  private:
+    Poco::Data::Session& s_;
+    Dialect dialect_;
+};
+
 // All repositories over one session (and so one transaction).
 class SqlRepositories final : public domain::Repositories {
   public:
@@ -162,7 +203,10 @@ class SqlRepositories final : public domain::Repositories {
           materials_(s, d),
           blobReferences_(s, d),
           selections_(s, d),
-          downloads_(s, d) {}
+          downloads_(s, d),
+          modelPhotos_(s, d),
+          modelImages_(s, d),
+          imageTasks_(s, d) {}
     domain::UserRepository& users() override { return users_; }
     domain::SessionRepository& sessions() override { return sessions_; }
     domain::LoginFailureRepository& loginFailures() override { return failures_; }
@@ -173,6 +217,9 @@ class SqlRepositories final : public domain::Repositories {
     domain::BlobReferenceRepository& blobReferences() override { return blobReferences_; }
     domain::SelectionRepository& selections() override { return selections_; }
     domain::DownloadRepository& downloads() override { return downloads_; }
+    domain::ModelPhotoRepository& modelPhotos() override { return modelPhotos_; }
+    domain::ModelImageRepository& modelImages() override { return modelImages_; }
+    domain::ImageTaskRepository& imageTasks() override { return imageTasks_; }
 
   private:
     SqlUserRepository users_;
@@ -185,6 +232,9 @@ class SqlRepositories final : public domain::Repositories {
     SqlBlobReferenceRepository blobReferences_;
     SqlSelectionRepository selections_;
     SqlDownloadRepository downloads_;
+    SqlModelPhotoRepository modelPhotos_;
+    SqlModelImageRepository modelImages_;
+    SqlImageTaskRepository imageTasks_;
 };
 
 // domain::Store over a Database.

@@ -72,6 +72,11 @@ struct StoreState {
     SelectionId nextSelectionId = 1;
     std::map<DownloadId, DownloadRecord> downloads;
     DownloadId nextDownloadId = 1;
+    std::map<ModelPhotoId, ModelPhoto> modelPhotos;  // soft-deleted ones included
+    ModelPhotoId nextModelPhotoId = 1;
+    std::map<ModelImageId, ModelImage> modelImages;  // soft-deleted ones included
+    ModelImageId nextModelImageId = 1;
+    std::map<std::string, ImageTask> imageTasks;  // by task id (UUID)
 };
 
 struct FakeUsers final : UserRepository {
@@ -335,6 +340,9 @@ struct FakeBlobReferences final : BlobReferenceRepository {
                 out.push_back(m.thumbnail.key);
                 out.push_back(m.preview.key);
             }
+        // A generated image's own row counts, not its model photo's.
+        for (const auto& [id, i] : state.modelImages)
+            if (!i.deleted || (i.deletedAt && *i.deletedAt >= deletedSince)) out.push_back(i.storageKey);
         return out;
     }
 };
@@ -391,6 +399,157 @@ struct FakeDownloads final : DownloadRepository {
     }
 };
 
+struct FakeModelPhotos final : ModelPhotoRepository {
+    explicit FakeModelPhotos(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    std::optional<ModelPhoto> findById(ModelPhotoId id) override {
+        const auto it = state.modelPhotos.find(id);
+        if (it == state.modelPhotos.end() || it->second.deleted) return std::nullopt;
+        return it->second;
+    }
+    std::vector<ModelPhoto> list(const ModelPhotoQuery& q) override {
+        std::vector<ModelPhoto> out;
+        for (auto it = state.modelPhotos.rbegin(); it != state.modelPhotos.rend(); ++it) {
+            const auto& p = it->second;
+            if (p.deleted) continue;
+            if (q.userId && p.userId != *q.userId) continue;
+            if (q.status && p.status != *q.status) continue;
+            if (q.gender && p.gender != *q.gender) continue;
+            if (q.styleTag &&
+                std::find(p.styleTags.begin(), p.styleTags.end(), *q.styleTag) == p.styleTags.end())
+                continue;
+            if (q.batchId && p.batchId != *q.batchId) continue;
+            if (q.beforeId && it->first >= *q.beforeId) continue;
+            if (static_cast<int>(out.size()) == q.limit) break;
+            out.push_back(p);
+        }
+        return out;
+    }
+    ModelPhotoId insert(const ModelPhoto& photo) override {
+        ModelPhoto p = photo;
+        p.id = state.nextModelPhotoId++;
+        state.modelPhotos[p.id] = p;
+        return p.id;
+    }
+    // Only the columns the port says change after creation.
+    void update(const ModelPhoto& p) override {
+        auto& stored = state.modelPhotos.at(p.id);
+        stored.status = p.status;
+        stored.progress = p.progress;
+        stored.modelVersion = p.modelVersion;
+        stored.errorCode = p.errorCode;
+        stored.errorMessage = p.errorMessage;
+        stored.startedAt = p.startedAt;
+        stored.finishedAt = p.finishedAt;
+        stored.generationTime = p.generationTime;
+        stored.imageCount = p.imageCount;
+        stored.totalSize = p.totalSize;
+        stored.updatedAt = p.updatedAt;
+    }
+    void markDeleted(ModelPhotoId id, Millis at) override {
+        auto& p = state.modelPhotos.at(id);
+        p.deleted = true;
+        p.deletedAt = at;
+        for (auto& [imageId, i] : state.modelImages)
+            if (i.modelPhotoId == id && !i.deleted) {
+                i.deleted = true;
+                i.deletedAt = at;
+            }
+    }
+};
+
+struct FakeModelImages final : ModelImageRepository {
+    explicit FakeModelImages(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    std::optional<ModelImage> findById(ModelImageId id) override {
+        const auto it = state.modelImages.find(id);
+        if (it == state.modelImages.end() || it->second.deleted) return std::nullopt;
+        return it->second;
+    }
+    std::vector<ModelImage> listByPhoto(ModelPhotoId photoId) override {
+        std::vector<ModelImage> out;
+        for (const auto& [id, i] : state.modelImages)
+            if (!i.deleted && i.modelPhotoId == photoId) out.push_back(i);
+        std::stable_sort(out.begin(), out.end(), [](const ModelImage& a, const ModelImage& b) {
+            return std::tie(a.sortOrder, a.imageType, a.id) < std::tie(b.sortOrder, b.imageType, b.id);
+        });
+        return out;
+    }
+    ModelImageId insert(const ModelImage& image) override {
+        ModelImage i = image;
+        i.id = state.nextModelImageId++;
+        state.modelImages[i.id] = i;
+        return i.id;
+    }
+};
+
+// The queue without concurrency (one fake database, one caller at a time): "locked" rows are
+// plain reads, and lockNextDue() picks what the SQL would.
+struct FakeImageTasks final : ImageTaskRepository {
+    explicit FakeImageTasks(StoreState& s) : state(s) {}
+    StoreState& state;
+
+    void insert(const ImageTask& task) override {
+        if (state.imageTasks.count(task.id) != 0) throw conflict("duplicate image task id");
+        for (const auto& [id, t] : state.imageTasks)
+            if (t.modelPhotoId == task.modelPhotoId) throw conflict("the model photo has a task already");
+        state.imageTasks[task.id] = task;
+    }
+    std::optional<ImageTask> findByPhoto(ModelPhotoId photoId) override {
+        for (const auto& [id, t] : state.imageTasks)
+            if (t.modelPhotoId == photoId) return t;
+        return std::nullopt;
+    }
+    std::optional<ImageTask> lockById(const std::string& id) override {
+        const auto it = state.imageTasks.find(id);
+        if (it == state.imageTasks.end()) return std::nullopt;
+        return it->second;
+    }
+    std::optional<ImageTask> lockNextDue(Millis now) override {
+        const ImageTask* best = nullptr;
+        // A processing task whose lease ran out first (the longest expired one) ...
+        for (const auto& [id, t] : state.imageTasks)
+            if (t.status == PhotoStatus::Processing && t.leaseUntil && *t.leaseUntil < now &&
+                (!best || *t.leaseUntil < *best->leaseUntil))
+                best = &t;
+        if (best) return *best;
+        // ... else the queued one due first (then the oldest).
+        for (const auto& [id, t] : state.imageTasks)
+            if (t.status == PhotoStatus::Queued && t.nextAttemptAt <= now &&
+                (!best ||
+                 std::tie(t.nextAttemptAt, t.createdAt) < std::tie(best->nextAttemptAt, best->createdAt)))
+                best = &t;
+        if (best) return *best;
+        return std::nullopt;
+    }
+    // Every column that changes after creation (not id, photo, type, payload, maxAttempts, createdAt).
+    void update(const ImageTask& t) override {
+        auto& stored = state.imageTasks.at(t.id);
+        stored.status = t.status;
+        stored.attempts = t.attempts;
+        stored.nextAttemptAt = t.nextAttemptAt;
+        stored.lockedBy = t.lockedBy;
+        stored.leaseUntil = t.leaseUntil;
+        stored.providerTaskId = t.providerTaskId;
+        stored.progress = t.progress;
+        stored.errorCode = t.errorCode;
+        stored.errorMessage = t.errorMessage;
+        stored.updatedAt = t.updatedAt;
+        stored.startedAt = t.startedAt;
+        stored.finishedAt = t.finishedAt;
+    }
+    bool updateIfHeld(const ImageTask& t, const std::string& workerId) override {
+        const auto it = state.imageTasks.find(t.id);
+        if (it == state.imageTasks.end() || it->second.status != PhotoStatus::Processing ||
+            it->second.lockedBy != workerId)
+            return false;
+        update(t);
+        return true;
+    }
+};
+
 struct FakeRepositories final : Repositories {
     FakeRepositories(StoreState& s, const bool& failLogAppends)
         : userRepo(s),
@@ -402,7 +561,10 @@ struct FakeRepositories final : Repositories {
           materialRepo(s),
           blobRefRepo(s),
           selectionRepo(s),
-          downloadRepo(s) {}
+          downloadRepo(s),
+          modelPhotoRepo(s),
+          modelImageRepo(s),
+          imageTaskRepo(s) {}
     FakeUsers userRepo;
     FakeSessions sessionRepo;
     FakeLoginFailures failureRepo;
@@ -413,6 +575,9 @@ struct FakeRepositories final : Repositories {
     FakeBlobReferences blobRefRepo;
     FakeSelections selectionRepo;
     FakeDownloads downloadRepo;
+    FakeModelPhotos modelPhotoRepo;
+    FakeModelImages modelImageRepo;
+    FakeImageTasks imageTaskRepo;
 
     UserRepository& users() override { return userRepo; }
     SessionRepository& sessions() override { return sessionRepo; }
@@ -424,6 +589,9 @@ struct FakeRepositories final : Repositories {
     BlobReferenceRepository& blobReferences() override { return blobRefRepo; }
     SelectionRepository& selections() override { return selectionRepo; }
     DownloadRepository& downloads() override { return downloadRepo; }
+    ModelPhotoRepository& modelPhotos() override { return modelPhotoRepo; }
+    ModelImageRepository& modelImages() override { return modelImageRepo; }
+    ImageTaskRepository& imageTasks() override { return imageTaskRepo; }
 };
 
 // One in-memory database. `transact` is all-or-nothing: the state is copied before the work
@@ -479,6 +647,24 @@ struct FakeStore final : Store {
     int sessionsOf(UserId id) const {
         return static_cast<int>(std::count_if(state.sessions.begin(), state.sessions.end(),
                                               [&](const SessionRecord& s) { return s.userId == id; }));
+    }
+};
+
+// Predictable randomness: uuid() counts ("00000000-0000-4000-8000-000000000001", ...), and
+// below() returns `nextBelow` (a test's jitter), refusing a value its bound would not allow.
+struct FakeRandom final : Random {
+    int uuids = 0;
+    std::uint64_t nextBelow = 0;
+    std::vector<std::uint64_t> bounds;  // every below() bound, in order
+
+    std::string uuid() override {
+        std::string n = std::to_string(++uuids);
+        return "00000000-0000-4000-8000-" + std::string(12 - n.size(), '0') + n;
+    }
+    std::uint64_t below(std::uint64_t bound) override {
+        bounds.push_back(bound);
+        if (nextBelow >= bound) throw std::logic_error("FakeRandom::nextBelow is not below the bound");
+        return nextBelow;
     }
 };
 
@@ -655,6 +841,13 @@ struct FakeBlobStore final : BlobStore {
     std::optional<std::string> presignedUrl(const std::string&, std::string_view,
                                             std::string_view) const override {
         return std::nullopt;
+    }
+    // Set to act as an S3/OSS store: objects live at bucketUrl + "/" + "ab/cd/<key>".
+    std::optional<std::string> bucketUrl;
+    std::optional<ObjectLocation> objectLocation(const std::string& key) const override {
+        if (!bucketUrl) return std::nullopt;
+        const auto name = contentAddressedPath(key);
+        return ObjectLocation{name, *bucketUrl + "/" + name, "", name.substr(0, name.rfind('/'))};
     }
     void check() override {}
 };

@@ -35,15 +35,13 @@ namespace fs = std::filesystem;
 namespace bdata = boost::unit_test::data;
 using namespace mofang;
 using mofang::test::catchDomainError;
+using mofang::test::sqliteRunOnly;
+using mofang::test::TempDir;
 using persistence::LocalBlobStore;
 
 namespace {
 
-boost::test_tools::assertion_result sqliteRunOnly(boost::unit_test::test_unit_id) {
-    boost::test_tools::assertion_result result(!test::onMySql());
-    result.message() << "no database involved: runs in the SQLite run only";
-    return result;
-}
+const std::string kTempPrefix = "mofang-blobs";  // of the TempDirs
 
 boost::test_tools::assertion_result notRoot(boost::unit_test::test_unit_id) {
     boost::test_tools::assertion_result result(::geteuid() != 0);
@@ -106,27 +104,9 @@ std::vector<std::string> filesIn(const fs::path& dir) {
     return out;
 }
 
-// A fresh directory, removed (permissions restored first) at the end.
-struct TempDir {
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mofang-blobs-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        for (const auto& e : fs::recursive_directory_iterator(path, ec))
-            if (e.is_directory(ec))
-                fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    fs::path path;
-};
-
 struct WithStore : TempDir {
+    WithStore() : TempDir(kTempPrefix) {}
+
     fs::path root = path / "blobs";
     LocalBlobStore store{root.string() + "/"};  // a trailing slash is dropped
     fs::path staging = root / ".staging";
@@ -572,7 +552,7 @@ BOOST_AUTO_TEST_CASE(check_is_unavailable_when_the_staging_directory_is_gone) {
 }
 
 BOOST_AUTO_TEST_CASE(a_root_that_cannot_be_created_is_unavailable) {
-    TempDir t;
+    TempDir t(kTempPrefix);
     writeFile(t.path / "a-file", "not a directory");
     checkUnavailable(catchDomainError([&] { LocalBlobStore store((t.path / "a-file" / "blobs").string()); }));
     // An existing root is fine, and so is making a missing one.

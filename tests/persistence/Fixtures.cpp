@@ -101,6 +101,26 @@ boost::test_tools::assertion_result mysqlWithRestart(boost::unit_test::test_unit
     return restart;
 }
 
+boost::test_tools::assertion_result sqliteRunOnly(boost::unit_test::test_unit_id) {
+    boost::test_tools::assertion_result result(!onMySql());
+    result.message() << "no database involved: runs in the SQLite run only";
+    return result;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path = pattern;
+}
+
+TempDir::~TempDir() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(path, ec))
+        if (e.is_directory(ec)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path, ec);
+}
+
 Base::Base() {
     if (onMySql()) {
         mysqlDatabase_ = "contract_" + randomHex(8);

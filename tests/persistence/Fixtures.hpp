@@ -6,6 +6,7 @@
 // on the server that MOFANG_TEST_MYSQL points at).
 
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <ostream>
@@ -42,6 +43,19 @@ inline bool onMySql() {
 // Preconditions for tests that only make sense on MariaDB (they are skipped elsewhere).
 boost::test_tools::assertion_result mysqlOnly(boost::unit_test::test_unit_id);
 boost::test_tools::assertion_result mysqlWithRestart(boost::unit_test::test_unit_id);
+// For suites that involve no database: they run once, in the SQLite run.
+boost::test_tools::assertion_result sqliteRunOnly(boost::unit_test::test_unit_id);
+
+// A fresh directory "<prefix>-XXXXXX" in the system's temp directory, removed with all it holds
+// at the end (permissions of directories in it restored first, for tests that take them away).
+struct TempDir {
+    explicit TempDir(const std::string& prefix);
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    std::filesystem::path path;
+};
 
 // A fresh, empty database of the selected backend, removed again at the end.
 struct Base {

@@ -25,7 +25,8 @@ BOOST_FIXTURE_TEST_CASE(first_run_applies_every_migration_in_order, WithDatabase
     BOOST_TEST(firstMigration.applied.front().rfind("0001 ", 0) == 0u, firstMigration.applied.front());
     BOOST_TEST(persistence::currentSchemaVersion(db) == persistence::latestSchemaVersion());
     // Every table of the schema exists and starts empty.
-    for (const char* table : {"users", "sessions", "login_failures", "operation_logs"})
+    for (const char* table : {"users", "sessions", "login_failures", "operation_logs", "model_photos",
+                              "model_photo_style_tags", "model_images", "image_tasks"})
         BOOST_TEST(committedRows(table) == 0, table);
 }
 

@@ -41,15 +41,13 @@ namespace fs = std::filesystem;
 namespace bdata = boost::unit_test::data;
 using namespace mofang;
 using mofang::test::catchDomainError;
+using mofang::test::sqliteRunOnly;
+using mofang::test::TempDir;
 using persistence::S3BlobStore;
 
 namespace {
 
-boost::test_tools::assertion_result sqliteRunOnly(boost::unit_test::test_unit_id) {
-    boost::test_tools::assertion_result result(!test::onMySql());
-    result.message() << "no database involved: runs in the SQLite run only";
-    return result;
-}
+const std::string kTempPrefix = "mofang-s3";  // of the TempDirs
 
 std::string testS3() {
     const char* v = std::getenv("MOFANG_TEST_S3");
@@ -96,21 +94,6 @@ void checkKind(const std::optional<domain::DomainError>& e, domain::ErrorKind ki
     BOOST_TEST(e->kind() == kind, "got " << domain::toString(e->kind()) << ": " << e->what());
 }
 
-struct TempDir {
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mofang-s3-XXXXXX").string();
-        if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    fs::path path;
-};
-
 std::vector<std::string> filesIn(const fs::path& dir) {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
@@ -120,7 +103,8 @@ std::vector<std::string> filesIn(const fs::path& dir) {
 // A store on MOFANG_TEST_S3 with a staging directory of its own; `extra` is appended to the URI.
 struct WithS3 : TempDir {
     explicit WithS3(const std::string& extra = "")
-        : uri(testS3() + "&staging=" + (path / "staging").string() + extra),
+        : TempDir(kTempPrefix),
+          uri(testS3() + "&staging=" + (path / "staging").string() + extra),
           store(persistence::parseS3Uri(uri)) {}
 
     domain::BlobInfo put(const std::string& bytes, std::size_t chunk = 65536) {
@@ -294,7 +278,7 @@ BOOST_DATA_TEST_CASE(bad_uris_name_the_storage_key, bdata::make(kBadUris), uri) 
 }
 
 BOOST_AUTO_TEST_CASE(presigned_urls_path_style_virtual_host_and_cdn) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     const auto base = "&accessKey=AK&secretKey=SK&region=us-east-1&staging=" + (dir.path / "s").string();
     S3BlobStore pathStyle(
         persistence::parseS3Uri("s3://bkt?endpoint=http://127.0.0.1:9000&pathStyle=true" + base));
@@ -330,7 +314,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(s3_retries, *boost::unit_test::precondition(sqliteRunOnly))
 
 BOOST_AUTO_TEST_CASE(a_5xx_is_retried_and_the_request_is_signed) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     ScriptedServer server({kServerError, kServerError, headOk(5)});
     S3BlobStore store(persistence::parseS3Uri(scriptedUri(server.endpoint(), dir.path / "s")));
     const auto st = store.stat(kAKey);
@@ -354,7 +338,7 @@ BOOST_AUTO_TEST_CASE(a_5xx_is_retried_and_the_request_is_signed) {
 // A kept-alive connection that the server closed meanwhile costs no attempt: after it, two 5xx
 // and a success still succeed.
 BOOST_AUTO_TEST_CASE(a_connection_closed_while_idle_costs_no_attempt) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     const std::string keptAlive =
         "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nLast-Modified: Fri, 24 May 2013 00:00:00 GMT\r\n\r\n";
     ScriptedServer server({keptAlive, kServerError, kServerError, headOk(7)});
@@ -367,7 +351,7 @@ BOOST_AUTO_TEST_CASE(a_connection_closed_while_idle_costs_no_attempt) {
 }
 
 BOOST_AUTO_TEST_CASE(three_5xx_make_the_store_unavailable_and_are_logged) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     ScriptedServer server({kServerError, kServerError, kServerError});
     std::vector<std::string> logged;
     S3BlobStore store(persistence::parseS3Uri(scriptedUri(server.endpoint(), dir.path / "s")),
@@ -384,7 +368,7 @@ BOOST_AUTO_TEST_CASE(three_5xx_make_the_store_unavailable_and_are_logged) {
 }
 
 BOOST_AUTO_TEST_CASE(access_denied_is_unavailable_and_not_retried) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     const std::string body = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
     ScriptedServer server({"HTTP/1.1 403 Forbidden\r\nContent-Length: " + std::to_string(body.size()) +
                            "\r\nConnection: close\r\n\r\n" + body});
@@ -396,7 +380,7 @@ BOOST_AUTO_TEST_CASE(access_denied_is_unavailable_and_not_retried) {
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_endpoint_is_unavailable) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     std::string endpoint;
     {
         // A port that was free a moment ago: nothing listens there now.
@@ -433,7 +417,7 @@ BOOST_AUTO_TEST_CASE(an_unreachable_endpoint_is_unavailable) {
 
 // A prefetch is one GET: the stat() and open() that follow use its response.
 BOOST_AUTO_TEST_CASE(a_prefetch_answers_stat_and_open_with_one_request) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     ScriptedServer server(
         {"HTTP/1.1 206 Partial Content\r\nContent-Length: 5\r\nContent-Range: bytes 0-4/5\r\n"
          "Last-Modified: Fri, 24 May 2013 00:00:00 GMT\r\nConnection: close\r\n\r\nhello"});
@@ -547,7 +531,7 @@ BOOST_AUTO_TEST_CASE(list_only_shows_the_layout) {
 }
 
 BOOST_AUTO_TEST_CASE(list_follows_continuation_tokens) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     auto config = persistence::parseS3Uri(testS3() + "&staging=" + (dir.path / "staging").string());
     config.listPageSize = 2;
     S3BlobStore store(config);
@@ -744,7 +728,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(s3_https, *boost::unit_test::precondition(s3TlsServer))
 
 BOOST_AUTO_TEST_CASE(put_multipart_and_ranged_get_over_https) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     S3BlobStore store(
         persistence::parseS3Uri(testS3Tls() + "&partSize=5242880&staging=" + (dir.path / "s").string()));
     store.check();
@@ -765,7 +749,7 @@ BOOST_AUTO_TEST_CASE(put_multipart_and_ranged_get_over_https) {
 
 // Without the test CA, the server's self-signed certificate does not verify: Unavailable, at once.
 BOOST_AUTO_TEST_CASE(an_untrusted_certificate_is_refused) {
-    TempDir dir;
+    TempDir dir(kTempPrefix);
     auto uri = testS3Tls();
     uri = uri.substr(0, uri.find("&caFile="));
     S3BlobStore store(persistence::parseS3Uri(uri + "&staging=" + (dir.path / "s").string()));
