@@ -2,6 +2,7 @@
 
 #include "fcgi/routes/AuthRoutes.hpp"
 #include "fcgi/routes/MaterialRoutes.hpp"
+#include "fcgi/routes/ModelPhotoRoutes.hpp"
 #include "fcgi/routes/OperationLogRoutes.hpp"
 #include "fcgi/routes/ProductRoutes.hpp"
 #include "fcgi/routes/SelectionRoutes.hpp"
@@ -18,6 +19,7 @@ void addAllRoutes(Router& router, RouteContext& ctx) {
     addProductRoutes(router, ctx);
     addMaterialRoutes(router, ctx);
     addSelectionRoutes(router, ctx);
+    addModelPhotoRoutes(router, ctx);
 }
 
 }  // namespace mofang::fcgi

@@ -1,8 +1,14 @@
 #include "fcgi/Services.hpp"
 
 #include "fcgi/Log.hpp"
+#include <algorithm>
+
+#include "persistence/DemoGenerator.hpp"
 #include "persistence/LocalBlobStore.hpp"
+#include "persistence/LocalFileBackup.hpp"
 #include "persistence/Migrations.hpp"
+#include "persistence/NullGenerator.hpp"
+#include "persistence/OpenAiGenerator.hpp"
 #include "persistence/S3BlobStore.hpp"
 
 namespace mofang::fcgi {
@@ -14,7 +20,25 @@ domain::AuthPolicy policyFrom(const domain::AppConfig& c) {
     return p;
 }
 
+domain::WorkerPolicy workerPolicyFrom(const domain::AppConfig& c) {
+    domain::WorkerPolicy p;
+    p.lease = static_cast<domain::Millis>(c.workerLeaseSeconds) * 1000;
+    p.backoffBase = c.workerBackoffMs;
+    p.backoffMax = std::max<domain::Millis>(p.backoffBase, 300'000);
+    p.retainDays = c.gcRetainDays;
+    return p;
+}
+
 }  // namespace
+
+std::unique_ptr<domain::Generator> openGenerator(const domain::AppConfig& config) {
+    if (config.generator == "null") return std::make_unique<persistence::NullGenerator>();
+    if (config.generator == "demo" || config.generator.rfind("demo?", 0) == 0)
+        return std::make_unique<persistence::DemoGenerator>(persistence::parseDemoGeneratorUri(config.generator));
+    auto options = persistence::parseOpenAiGeneratorUri(config.generator);
+    if (config.generator.find("timeout=") == std::string::npos) options.timeoutSeconds = config.generatorTimeoutSeconds;
+    return std::make_unique<persistence::OpenAiGenerator>(options);
+}
 
 std::unique_ptr<domain::BlobStore> openBlobStore(const std::string& uri) {
     if (uri.rfind("file:", 0) == 0) return std::make_unique<persistence::LocalBlobStore>(uri.substr(5));
@@ -40,7 +64,10 @@ Services::Services(domain::AppConfig cfg)
       materials(store, *blobs, renderer, clock, config.gcRetainDays),
       selections(store, clock),
       packages(store, crypto, clock),
-      downloadGate(config.downloadPerUserLimit, config.downloadMaxConcurrent) {}
+      downloadGate(config.downloadPerUserLimit, config.downloadMaxConcurrent),
+      modelPhotos(store, clock, random, config.generatorMaxAttempts),
+      backup(config.localBackup.empty() ? nullptr : std::make_unique<persistence::LocalFileBackup>(config.localBackup)),
+      generation(store, *blobs, renderer, clock, random, workerPolicyFrom(config), backup.get()) {}
 
 void Services::prepareDatabase() {
     if (config.autoMigrate) {

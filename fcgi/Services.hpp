@@ -4,7 +4,9 @@
 
 #include "domain/AuthService.hpp"
 #include "domain/Config.hpp"
+#include "domain/GenerationService.hpp"
 #include "domain/MaterialService.hpp"
+#include "domain/ModelPhotoService.hpp"
 #include "domain/PackageService.hpp"
 #include "domain/SelectionService.hpp"
 #include "fcgi/DownloadGate.hpp"
@@ -29,6 +31,7 @@ class Services final {
     const domain::AppConfig config;
     persistence::SystemClock clock;
     persistence::SodiumCrypto crypto;
+    persistence::SodiumRandom random;
     persistence::Database db;
     persistence::SqlStore store;
     domain::AuthService auth;
@@ -41,7 +44,13 @@ class Services final {
     domain::SelectionService selections;
     domain::PackageService packages;
     DownloadGate downloadGate;
+    domain::ModelPhotoService modelPhotos;
+    std::unique_ptr<domain::FileBackup> backup;  // storage.local_backup, or null
+    domain::GenerationService generation;        // the worker's side
 };
+
+// The image generator the `generator` URI names (demo or openai).
+std::unique_ptr<domain::Generator> openGenerator(const domain::AppConfig& config);
 
 // The object store the `storage` URI names.
 std::unique_ptr<domain::BlobStore> openBlobStore(const std::string& uri);

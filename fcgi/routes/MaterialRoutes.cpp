@@ -63,26 +63,7 @@ dom::StagedUpload stageFile(MultipartReader& reader, const PartHeaders& part, st
 Response deliver(RouteContext& ctx, Request& req, dom::MaterialBytes which, const char* disposition) {
     const auto caller = ctx.authenticate(req);
     const auto d = ctx.services.materials.delivery(caller.principal(), RouteContext::pathId(req), which);
-    const auto dispositionValue = dom::contentDisposition(disposition, d.filename);
-    auto& blobs = *ctx.services.blobs;
-    if (const auto path = blobs.localRelativePath(d.key)) {
-        // nginx serves the file itself (sendfile, Range, its own ETag and Last-Modified); the
-        // headers below travel with the redirect.
-        Response r;
-        r.status = 200;
-        r.header("X-Accel-Redirect", std::string(kBlobLocation) + *path)
-            .header("Content-Type", d.contentType)
-            .header("Content-Disposition", dispositionValue)
-            .header("Cache-Control", "private, max-age=3600");
-        return r;
-    }
-    if (const auto url = blobs.presignedUrl(d.key, d.contentType, dispositionValue)) {
-        Response r;
-        r.status = 302;
-        r.header("Location", *url).header("Cache-Control", "private, no-store");
-        return r;
-    }
-    throw dom::unavailable("storage cannot hand out " + d.key);
+    return blobResponse(*ctx.services.blobs, d.key, d.contentType, dom::contentDisposition(disposition, d.filename));
 }
 
 dom::MaterialInput materialInput(const JsonInput& body) {
@@ -141,6 +122,18 @@ void addMaterialRoutes(Router& router, RouteContext& ctx) {
         const auto ids = materialIds(ctx.json(req));
         return itemsResponse(200, ctx.services.materials.reorder(caller.principal(), moduleId, ids,
                                                                  ctx.audit(req, &caller)));
+    });
+
+    router.add("POST", "/api/v1/modules/{id}/materials/from-model-image", [&ctx](Request& req) {
+        const auto caller = ctx.authenticate(req);
+        caller.principal().require(dom::perm::kProductWrite);
+        const auto moduleId = RouteContext::pathId(req);
+        const auto raw = ctx.json(req).optString("modelImageId");
+        if (!raw) throw dom::validationFailed({{"modelImageId", "is required"}});
+        const auto imageId = dom::text::parseInteger(*raw, 1, INT64_MAX);
+        if (!imageId) throw dom::validationFailed({{"modelImageId", "must be a model image id"}});
+        return Response::json(201, dom::materialJson(ctx.services.materials.importModelImage(
+                                       caller.principal(), moduleId, *imageId, ctx.audit(req, &caller))));
     });
 
     router.add("GET", "/api/v1/materials/{id}", [&ctx](Request& req) {

@@ -28,21 +28,28 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/mofang-check-units.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 
 # --- systemd ---------------------------------------------------------------------------------
-cp "$repo/systemd/mofang-fcgi.socket" "$repo/systemd/mofang-fcgi.service" "$scratch/"
+cp "$repo/systemd/mofang-fcgi.socket" "$repo/systemd/mofang-fcgi.service" "$repo/systemd/mofang-worker.service" \
+    "$scratch/"
 sed -i "s|^ExecStart=/usr/bin/mofang-fcgi |ExecStart=$executable |" "$scratch/mofang-fcgi.service"
 grep -q "^ExecStart=$executable " "$scratch/mofang-fcgi.service" ||
     fail "systemd/mofang-fcgi.service has no 'ExecStart=/usr/bin/mofang-fcgi ...' line"
+# The worker is built next to mofang-fcgi.
+worker=$(dirname "$executable")/mofang-worker
+[[ -x $worker ]] || fail "no mofang-worker next to $executable"
+sed -i "s|^ExecStart=/usr/bin/mofang-worker |ExecStart=$worker |" "$scratch/mofang-worker.service"
+grep -q "^ExecStart=$worker " "$scratch/mofang-worker.service" ||
+    fail "systemd/mofang-worker.service has no 'ExecStart=/usr/bin/mofang-worker ...' line"
 
 status=0
 # --recursive-errors=no: judge these two units, not whatever else is installed (mariadb.service,
 # targets); --man=no: no man(1) needed.
 output=$(cd "$scratch" && systemd-analyze verify --recursive-errors=no --man=no \
-    "$scratch/mofang-fcgi.socket" "$scratch/mofang-fcgi.service" 2>&1) || status=$?
+    "$scratch/mofang-fcgi.socket" "$scratch/mofang-fcgi.service" "$scratch/mofang-worker.service" 2>&1) || status=$?
 # systemd-analyze reports unknown keys and unparsable values as warnings and still exits 0, so
 # every line about our units counts as a failure. Lines about the user and group "mofang" are
 # the exception: that user is created at deployment (README.md), not on build machines, and
 # whether it exists says nothing about the unit files.
-problems=$(grep -E 'mofang-fcgi' <<<"$output" |
+problems=$(grep -E 'mofang-(fcgi|worker)' <<<"$output" |
     grep -viE "(user|group)[^:]*mofang|mofang[^:]*(user|group)|SocketUser|SocketGroup" || true)
 if ((status != 0)) || [[ -n $problems ]]; then
     printf '%s\n' "$output" >&2

@@ -4,7 +4,7 @@ Each test class starts its own Stack (setUpClass) and stops it (tearDownClass): 
 directory, database, FastCGI socket and nginx on a free port, so test modules share nothing.
 
 Environment:
-  MOFANG_BUILD_DIR   directory holding the built mofang-fcgi and mofangctl (required)
+  MOFANG_BUILD_DIR   directory holding the built mofang-fcgi, mofang-worker and mofangctl (required)
   MOFANG_REPO        repository root, for scripts/lib/nginx-conf (default: two levels up)
   MOFANG_TEST_MYSQL  mysql://root:root@127.0.0.1:PORT/ of a throwaway MariaDB server; when set,
                      every stack gets a fresh database e2e_<hex> there (dropped on stop);
@@ -22,6 +22,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,8 @@ import urllib.parse
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 30.0
+# How long wait_photo() waits by default for a model photo to reach a final status.
+PHOTO_TIMEOUT_S = 60.0
 
 # A password that passes the server's rules (≥ 10 characters); tests that care pass their own.
 DEFAULT_PASSWORD = "correct-horse-battery"
@@ -94,6 +97,89 @@ class Response:
         return f"<Response {self.status} {self.reason} {body!r}>"
 
 
+_LOGFMT_FIELD = re.compile(r'([A-Za-z_][A-Za-z0-9_.]*)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def parse_log_line(line):
+    """One structured log line (`ts=… level=info event=task_claimed task=… attempt=1`) → dict of
+    its fields, quoted values unquoted; {} for a line that is not one."""
+    fields = {}
+    for key, value in _LOGFMT_FIELD.findall(line):
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            value = re.sub(r'\\(.)', lambda m: {"n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), value[1:-1])
+        fields[key] = value
+    return fields if "event" in fields else {}
+
+
+class WorkerHandle:
+    """A mofang-worker started by Stack.start_worker(): the Popen, its id and its own log file."""
+
+    def __init__(self, proc, worker_id, log_path, log_file):
+        self.proc = proc
+        self.worker_id = worker_id
+        self.log_path = log_path
+        self._log_file = log_file
+        self.stopped_on_purpose = False  # stop_worker()/kill_worker() took it down
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    @property
+    def returncode(self):
+        return self.proc.poll()
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def log_text(self):
+        """Everything the worker wrote to stdout/stderr so far."""
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def events(self, event=None, **fields):
+        """The worker's structured log lines as dicts, optionally only those with this event
+        (e.g. "task_claimed") and these field values (e.g. task=TASK_ID)."""
+        out = []
+        for line in self.log_text().splitlines():
+            f = parse_log_line(line)
+            if not f or (event is not None and f.get("event") != event):
+                continue
+            if all(f.get(k) == str(v) for k, v in fields.items()):
+                out.append(f)
+        return out
+
+    def wait_event(self, event, timeout=30.0, **fields):
+        """Wait until the log holds such a line; returns its dict (AssertionError on timeout or
+        when the worker exits first)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.events(event, **fields)
+            if found:
+                return found[0]
+            if not self.running():
+                found = self.events(event, **fields)
+                if found:
+                    return found[0]
+                raise AssertionError(f"worker {self.worker_id} exited ({self.returncode}) before logging "
+                                     f"event={event} {fields}:\n{tail(self.log_path, 30)}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"worker {self.worker_id} did not log event={event} {fields} within "
+                                     f"{timeout}s:\n{tail(self.log_path, 30)}")
+            time.sleep(0.02)  # log polling
+
+    def close(self):
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def __repr__(self):
+        return f"<WorkerHandle {self.worker_id} pid={self.proc.pid} rc={self.proc.poll()}>"
+
+
 class Stack:
     """mofang-fcgi + nginx in a private temp directory. start() → use → stop()."""
 
@@ -130,6 +216,8 @@ class Stack:
         self._admin_login = None
         self._fcgi_log_file = None
         self._nginx_log_file = None
+        self.workers = []  # every WorkerHandle start_worker() made, running or not
+        self._worker_seq = 0
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -155,8 +243,11 @@ class Stack:
         return self
 
     def stop(self, quiet=False):
-        """SIGTERM both processes and wait; print the logs' tails when something went wrong."""
+        """SIGTERM the workers, then both processes, and wait; print the logs' tails when something
+        went wrong (a worker that exits non-zero after SIGTERM is a problem too)."""
         problems = []
+        for handle in list(self.workers):
+            problems += self._stop_worker_process(handle, signal.SIGTERM)
         for name, proc in (("mofang-fcgi", self.fcgi), ("nginx", self.nginx)):
             if proc is None:
                 continue
@@ -176,6 +267,8 @@ class Stack:
             if f is not None:
                 f.close()
         self._fcgi_log_file = self._nginx_log_file = None
+        for handle in self.workers:
+            handle.close()
         if problems and not quiet:
             self._dump_logs("; ".join(problems))
         self._drop_database()
@@ -195,12 +288,20 @@ class Stack:
         return (u.hostname or "127.0.0.1", u.port or 3306,
                 urllib.parse.unquote(u.username or "root"), urllib.parse.unquote(u.password or ""))
 
-    def _mariadb(self, sql):
+    def _mariadb(self, sql, database=None, batch=False):
+        """Run SQL with the mariadb CLI; batch=True returns its --batch --skip-column-names output."""
         host, port, user, password = self._mysql_parts()
         cmd = ["mariadb", "--no-defaults", "--protocol=TCP", "-h", host, "-P", str(port), f"-u{user}"]
         if password:
             cmd.append(f"-p{password}")
-        subprocess.run(cmd + ["-e", sql], check=True, capture_output=True, timeout=30)
+        if batch:
+            cmd += ["--batch", "--skip-column-names", "--default-character-set=utf8mb4"]
+        if database:
+            cmd += ["-D", database]
+        out = subprocess.run(cmd + ["-e", sql], capture_output=True, timeout=30)
+        if out.returncode != 0:
+            raise subprocess.CalledProcessError(out.returncode, cmd[:1] + ["-e", sql], out.stdout, out.stderr)
+        return out.stdout.decode("utf-8", "replace")
 
     def _create_database(self):
         if not self.mysql_url:
@@ -335,7 +436,145 @@ class Stack:
                     path = os.path.join(root, name)
                     parts += [f"---- {path} (tail) ----", tail(path, 30)]
         parts += ["---- nginx stderr (tail) ----", tail(os.path.join(self.tmp, "nginx.stderr"), 20)]
+        for handle in self.workers:
+            parts += [f"---- worker {handle.worker_id} log (tail) ----", tail(handle.log_path, 30)]
         print("\n".join(parts), file=sys.stderr)
+
+
+    # ---------------------------------------------------------------- workers
+
+    def start_worker(self, worker_id=None, extra_env=None, max_tasks=None, wait_started=True):
+        """Start a mofang-worker on this stack's config; returns a WorkerHandle.
+
+        worker_id: its --id (default w1, w2, … in start order); extra_env: more environment for it
+        only, e.g. {"MOFANG_GENERATOR": "demo?stepMs=500&steps=8"} (every MOFANG_<KEY> overrides a
+        config key); max_tasks: its --max-tasks. wait_started: return once it logged
+        `event=worker_started` (its config, database and signal handling are set up, so a SIGTERM
+        from then on is a clean stop)."""
+        self._worker_seq += 1
+        if worker_id is None:
+            worker_id = f"w{self._worker_seq}"
+        log_path = os.path.join(self.tmp, f"worker-{self._worker_seq}-{re.sub(r'[^A-Za-z0-9_.-]', '_', worker_id)}.log")
+        log_file = open(log_path, "wb")
+        env = self._child_env()
+        env.update({k: str(v) for k, v in (extra_env or {}).items()})
+        cmd = [os.path.join(self.build_dir, "mofang-worker"), "--config", self.config_path, "--id", worker_id]
+        if max_tasks is not None:
+            cmd += ["--max-tasks", str(max_tasks)]
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, env=env)
+        except BaseException:
+            log_file.close()
+            raise
+        handle = WorkerHandle(proc, worker_id, log_path, log_file)
+        self.workers.append(handle)
+        if wait_started:
+            handle.wait_event("worker_started", timeout=START_TIMEOUT_S)
+        return handle
+
+    def stop_worker(self, handle, sig=signal.SIGTERM, timeout=STOP_TIMEOUT_S):
+        """Send `sig` (SIGTERM by default) and wait for the worker to exit; returns its exit code
+        (killed with SIGKILL and AssertionError when it does not exit within `timeout`)."""
+        handle.stopped_on_purpose = True
+        if handle.proc.poll() is None:
+            handle.proc.send_signal(sig)
+        try:
+            return handle.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            handle.proc.kill()
+            handle.proc.wait()
+            raise AssertionError(f"worker {handle.worker_id} did not exit within {timeout}s of signal {sig}:\n"
+                                 f"{tail(handle.log_path, 30)}")
+
+    def kill_worker(self, handle):
+        """SIGKILL the worker (a crash: no chance to give its task back); returns its exit code."""
+        return self.stop_worker(handle, signal.SIGKILL)
+
+    def _stop_worker_process(self, handle, sig):
+        """Stop one worker for Stack.stop(); returns a list of problems (empty when fine)."""
+        proc = handle.proc
+        name = f"mofang-worker {handle.worker_id}"
+        if proc.poll() is not None:
+            code = proc.returncode
+            if code != 0 and not handle.stopped_on_purpose:
+                handle.stopped_on_purpose = True  # reported once
+                return [f"{name} exited with {code} on its own"]
+            return []
+        handle.stopped_on_purpose = True
+        proc.send_signal(sig)
+        try:
+            code = proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return [f"{name} did not exit within {STOP_TIMEOUT_S}s of SIGTERM (killed)"]
+        return [f"{name} exited with {code} after SIGTERM"] if code != 0 else []
+
+    def wait_photo(self, token, photo_id, statuses=("completed", "failed"), timeout=PHOTO_TIMEOUT_S,
+                   interval=0.05):
+        """Poll GET /api/v1/model-photos/{id} until its status is one of `statuses`; returns the
+        record (with "images"). AssertionError on timeout, with the workers' log tails."""
+        if isinstance(statuses, str):
+            statuses = (statuses,)
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            r = self.request("GET", f"/api/v1/model-photos/{photo_id}", token=token)
+            if r.status != 200:
+                raise AssertionError(f"GET /api/v1/model-photos/{photo_id}: {r!r}")
+            last = r.json()
+            if last["status"] in statuses:
+                return last
+            if time.monotonic() > deadline:
+                logs = "\n".join(f"---- worker {h.worker_id} (rc={h.returncode}) ----\n{tail(h.log_path, 15)}"
+                                 for h in self.workers)
+                raise AssertionError(f"model photo {photo_id} is still {last['status']!r} (progress "
+                                     f"{last.get('progress')}) after {timeout}s, waiting for {statuses}:\n{logs}")
+            time.sleep(interval)  # status polling
+
+    # ---------------------------------------------------------------- database
+
+    def sql(self, query, params=()):
+        """Run a read-only query directly on the stack's database; returns a list of row tuples.
+
+        SQLite: the sqlite3 module (`?` placeholders in `params`), values as SQLite returns them.
+        MariaDB: the `mariadb` CLI; every value comes back as text except that NULL is None and
+        whole numbers are ints, so the same assertions work on both (no `params` there: inline
+        constants, quoted with sql_literal())."""
+        if not self.mysql_url:
+            path = os.path.join(self.tmp, "mofang.db")
+            conn = sqlite3.connect(f"file:{urllib.parse.quote(path)}?mode=ro", uri=True, timeout=30)
+            try:
+                return [tuple(row) for row in conn.execute(query, params).fetchall()]
+            finally:
+                conn.close()
+        if params:
+            raise ValueError("sql(): parameters are for SQLite only; inline them with sql_literal()")
+        out = self._mariadb(query, database=self.db_name, batch=True)
+        rows = []
+        for line in out.split("\n"):
+            if line == "":
+                continue
+            rows.append(tuple(_mariadb_value(v) for v in line.split("\t")))
+        return rows
+
+    def sql_literal(self, value):
+        """A string or number as an SQL literal of this stack's database (for sql() queries)."""
+        if isinstance(value, bool) or value is None:
+            raise TypeError(f"sql_literal: {value!r}")
+        if isinstance(value, (int, float)):
+            return str(value)
+        text = str(value).replace("'", "''")
+        if self.mysql_url:
+            text = text.replace("\\", "\\\\")  # MariaDB strings treat backslash as an escape
+        return "'" + text + "'"
+
+    def sql_value(self, query, params=()):
+        """The single value of a one-row, one-column query (e.g. a COUNT(*))."""
+        rows = self.sql(query, params)
+        if len(rows) != 1 or len(rows[0]) != 1:
+            raise AssertionError(f"{query!r} gave {rows!r}, not one value")
+        return rows[0][0]
 
     # ---------------------------------------------------------------- helpers
 
@@ -438,6 +677,19 @@ class Stack:
         if r.status != 201:
             raise AssertionError(f"creating user {username!r} failed: {r!r}")
         return r.json()
+
+
+_MARIADB_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "\\": "\\"}
+
+
+def _mariadb_value(text):
+    """One field of `mariadb --batch` output → None, int or str (its escapes undone)."""
+    if text == "NULL":
+        return None
+    if re.fullmatch(r"-?[0-9]+", text):
+        return int(text)
+    return re.sub(r"\\(.)", lambda m: _MARIADB_ESCAPES.get(m.group(1), "\\" + m.group(1)), text)
+
 
 
 def parse_set_cookie(value):
