@@ -110,8 +110,8 @@ AppConfig parseConfig(const std::map<std::string, std::string>& values) {
     c.workerPollMs = intValue(values, "worker.poll_ms", 1000, 1, 600000);
     c.workerBackoffMs = intValue(values, "worker.backoff_ms", 2000, 1, 3600000);
     c.workerId = get(values, "worker.id").value_or("");
-    if (c.workerId.size() > 128 || text::hasControlCharacters(c.workerId))
-        throw ConfigError("worker.id", "must be at most 128 printable characters");
+    if (c.workerId.size() > 100 || !text::isValidUtf8(c.workerId) || text::hasControlCharacters(c.workerId))
+        throw ConfigError("worker.id", "must be at most 100 bytes of printable UTF-8");
     c.localBackup = get(values, "storage.local_backup").value_or("");
     if (!c.localBackup.empty() && c.localBackup.front() != '/')
         throw ConfigError("storage.local_backup", "must be an absolute directory path");

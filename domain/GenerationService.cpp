@@ -6,6 +6,7 @@
 #include "domain/BlobPins.hpp"
 #include "domain/Errors.hpp"
 #include "domain/ImageProbe.hpp"
+#include "domain/Text.hpp"
 
 namespace mofang::domain {
 namespace {
@@ -31,6 +32,34 @@ struct StagedImage {
     std::unique_ptr<BlobWriter> blob;
     ModelImage row;
 };
+
+// "<worker id>#<8 hex digits>": what a claim writes into locked_by.
+std::string claimToken(const std::string& workerId, Random& random) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string token = workerId.substr(0, kMaxWorkerIdLength) + "#";
+    const auto bits = random.below(std::uint64_t{1} << 32);
+    for (int shift = 28; shift >= 0; shift -= 4) token += kHex[(bits >> shift) & 15];
+    return token;
+}
+
+// Text from a generator (codes, messages, model names, request ids) as the columns hold it: valid
+// UTF-8 (other bytes become '?'), no control characters, at most `maxBytes`.
+std::string columnText(std::string_view raw, std::size_t maxBytes) {
+    std::string s(raw);
+    if (!text::isValidUtf8(s))
+        for (auto& c : s)
+            if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    for (auto& c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    return text::truncateUtf8(s, maxBytes);
+}
+
+// True when `claimed` is a claim of `workerId` (its token starts with the id).
+bool claimOf(const ClaimedTask& claimed, const std::string& workerId) {
+    const auto& token = claimed.task.lockedBy;
+    return token.size() > workerId.size() && token.compare(0, workerId.size(), workerId) == 0 &&
+           token[workerId.size()] == '#';
+}
 
 std::string baseName(ModelPhotoId photoId, int n) {
     return "model-" + std::to_string(photoId) + "-" + std::to_string(n);
@@ -90,7 +119,9 @@ std::optional<ClaimedTask> GenerationService::claim(const std::string& workerId)
             }
             t->status = requireTransition(t->status, reclaim ? PhotoEvent::Reclaim : PhotoEvent::Claim);
             t->attempts += 1;
-            t->lockedBy = workerId;
+            // Unique per claim, so that two workers that were given the same id (a shared
+            // worker.id, containers with one hostname) still never pass each other's checks.
+            t->lockedBy = claimToken(workerId, random_);
             t->leaseUntil = now + policy_.lease;
             t->progress = 0;
             if (!t->startedAt) t->startedAt = now;
@@ -114,6 +145,7 @@ std::optional<ClaimedTask> GenerationService::claim(const std::string& workerId)
 // delete, retry, a takeover) changes the task first, and then the compare-and-set fails.
 
 bool GenerationService::heartbeat(const ClaimedTask& claimed, const std::string& workerId, int progress) {
+    if (!claimOf(claimed, workerId)) return false;
     bool ours = false;
     store_.transact([&](Repositories& r) {
         const Millis now = clock_.now();
@@ -121,7 +153,7 @@ bool GenerationService::heartbeat(const ClaimedTask& claimed, const std::string&
         t.leaseUntil = now + policy_.lease;
         t.progress = std::clamp(progress, 0, 99);
         t.updatedAt = now;
-        ours = r.imageTasks().updateIfHeld(t, workerId);
+        ours = r.imageTasks().updateIfHeld(t, claimed.task.lockedBy);
         if (!ours) return;
         auto p = claimed.photo;
         p.progress = t.progress;
@@ -132,6 +164,7 @@ bool GenerationService::heartbeat(const ClaimedTask& claimed, const std::string&
 }
 
 bool GenerationService::giveBack(const ClaimedTask& claimed, const std::string& workerId) {
+    if (!claimOf(claimed, workerId)) return false;
     bool ours = false;
     store_.transact([&](Repositories& r) {
         const Millis now = clock_.now();
@@ -143,7 +176,7 @@ bool GenerationService::giveBack(const ClaimedTask& claimed, const std::string& 
         t.nextAttemptAt = now;
         t.progress = 0;
         t.updatedAt = now;
-        ours = r.imageTasks().updateIfHeld(t, workerId);
+        ours = r.imageTasks().updateIfHeld(t, claimed.task.lockedBy);
         if (!ours) return;
         auto p = claimed.photo;
         p.status = t.status;
@@ -155,7 +188,10 @@ bool GenerationService::giveBack(const ClaimedTask& claimed, const std::string& 
 }
 
 TaskOutcome GenerationService::failAttempt(const ClaimedTask& claimed, const std::string& workerId, bool transient,
-                                           const std::string& code, const std::string& message) {
+                                           const std::string& rawCode, const std::string& rawMessage) {
+    if (!claimOf(claimed, workerId)) return TaskOutcome::Lost;
+    const auto code = columnText(rawCode, 64);
+    const auto message = columnText(rawMessage, 2000);
     TaskOutcome outcome = TaskOutcome::Lost;
     store_.transact([&](Repositories& r) {
         const Millis now = clock_.now();
@@ -187,7 +223,7 @@ TaskOutcome GenerationService::failAttempt(const ClaimedTask& claimed, const std
             failBoth(photo, t, code, message, now);
             outcome = TaskOutcome::Failed;
         }
-        if (!r.imageTasks().updateIfHeld(t, workerId)) {
+        if (!r.imageTasks().updateIfHeld(t, claimed.task.lockedBy)) {
             outcome = TaskOutcome::Lost;
             return;
         }
@@ -198,6 +234,7 @@ TaskOutcome GenerationService::failAttempt(const ClaimedTask& claimed, const std
 
 TaskOutcome GenerationService::complete(const ClaimedTask& claimed, const std::string& workerId,
                                         const GenerationResult& result) {
+    if (!claimOf(claimed, workerId)) return TaskOutcome::Lost;
     const ModelPhotoId photoId = claimed.photo.id;
     const UserId owner = claimed.photo.userId;
 
@@ -297,10 +334,10 @@ TaskOutcome GenerationService::complete(const ClaimedTask& claimed, const std::s
             photo.errorMessage.clear();
             t.errorCode.clear();
             t.errorMessage.clear();
-            t.providerTaskId = result.providerTaskId;
+            t.providerTaskId = columnText(result.providerTaskId, 128);
             finishTimes(photo, t, now);
             // First the compare-and-set: from here the task is ours until the commit.
-            if (!r.imageTasks().updateIfHeld(t, workerId)) {
+            if (!r.imageTasks().updateIfHeld(t, claimed.task.lockedBy)) {
                 outcome = TaskOutcome::Lost;
                 return;
             }
@@ -314,7 +351,7 @@ TaskOutcome GenerationService::complete(const ClaimedTask& claimed, const std::s
                     ++results;
                 }
             }
-            photo.modelVersion = result.modelVersion;
+            photo.modelVersion = columnText(result.modelVersion, 64);
             photo.imageCount = results;
             photo.totalSize = total;
             r.modelPhotos().update(photo);
@@ -357,9 +394,13 @@ TaskOutcome GenerationService::run(const ClaimedTask& claimed, const std::string
         return failAttempt(claimed, workerId, e.transient(), e.code(), e.what());
     } catch (const DomainError& e) {
         if (e.kind() != ErrorKind::Unavailable) throw;
-        // Storage down while storing: another attempt later (database down: this throws too, and
-        // the lease brings the task back).
-        return failAttempt(claimed, workerId, true, "storage_unavailable", e.what());
+        // Storage or database down while storing: another attempt later (if the database is
+        // still down, failAttempt throws too, and the lease brings the task back).
+        return failAttempt(claimed, workerId, true, "unavailable", e.what());
+    } catch (const std::exception& e) {
+        // Anything else would fail again the same way: a permanent failure with the reason,
+        // rather than a task that waits for its lease and is generated again.
+        return failAttempt(claimed, workerId, false, "internal_error", e.what());
     }
 }
 

@@ -12,7 +12,10 @@
 
 namespace mofang::domain {
 
-// A task a worker holds, with its photo as of the claim.
+// A worker id is at most this long (locked_by adds a per-claim suffix).
+inline constexpr std::size_t kMaxWorkerIdLength = 100;
+
+// A task a worker holds, with its photo as of the claim; task.lockedBy is this claim's token.
 struct ClaimedTask {
     ImageTask task;
     ModelPhoto photo;

@@ -41,14 +41,14 @@ class BlobWriter {
     virtual ~BlobWriter() = default;
     virtual void write(const char* data, std::size_t size) = 0;
     virtual std::uint64_t size() const = 0;
-    // Ends the input and makes the bytes durable (still unpublished); the key is known from here.
-    // Later calls return the same info.
+    // Ends the input; the key is known from here. Later calls return the same info.
     virtual const BlobInfo& finish() = 0;
     // A local file holding the finished bytes (for decoders that need a path). Valid until the
-    // writer is destroyed.
+    // writer publishes or is destroyed.
     virtual std::string stagedPath() const = 0;
-    // Makes the blob readable under its key, atomically; when it already exists (same bytes) it
-    // is kept, and its modification time refreshed either way (see BlobStore::removeIfStale).
+    // Makes the blob readable under its key, atomically and durably; when it already exists (same
+    // bytes) it is kept, and its modification time refreshed either way (see
+    // BlobStore::removeIfStale).
     virtual void publish() = 0;
 };
 

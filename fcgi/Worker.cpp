@@ -110,7 +110,14 @@ void Worker::stop() {
 
 bool Worker::awaitStopped() {
     std::unique_lock lock(mutex_);
-    if (wake_.wait_for(lock, std::chrono::milliseconds(options_.stopGraceMs), [&] { return finished_; })) return true;
+    const auto grace = std::chrono::milliseconds(options_.stopGraceMs);
+    if (wake_.wait_for(lock, grace, [&] { return finished_; })) return true;
+    if (claiming_) {
+        // A claim in flight (a slow database) may commit yet: leaving now would strand its task
+        // until the lease runs out. Let it finish; the loop then stops its generator at once.
+        wake_.wait_for(lock, std::chrono::seconds(15), [&] { return finished_ || !claiming_; });
+        if (finished_ || wake_.wait_for(lock, grace, [&] { return finished_; })) return true;
+    }
     if (current_) {
         // The generator did not notice in time (a long HTTP call): give the task back from here.
         const auto claimed = *current_;
@@ -160,10 +167,26 @@ int Worker::run() {
     while (!stopping_ && (options_.maxTasks < 0 || done < options_.maxTasks)) {
         std::optional<dom::ClaimedTask> claimed;
         const auto claimStarted = Clock::now();
+        {
+            std::lock_guard lock(mutex_);
+            claiming_ = true;
+        }
+        // Set while a claim runs (awaitStopped waits for it); cleared with the claimed task in
+        // current_, under one lock, so that a stop never sees neither.
+        const auto claimDone = [&](std::optional<dom::ClaimedTask> task) {
+            {
+                std::lock_guard lock(mutex_);
+                claiming_ = false;
+                current_ = std::move(task);
+            }
+            wake_.notify_all();
+        };
         try {
             claimed = generation_.claim(options_.id);
+            claimDone(claimed);
             failures = 0;
         } catch (const std::exception& e) {
+            claimDone(std::nullopt);
             // Database down: wait (up to 30 s between tries) and carry on when it is back.
             ++failures;
             Log::warn("claim_failed", {{"error", e.what()}, {"worker", options_.id}});
@@ -173,10 +196,6 @@ int Worker::run() {
         if (!claimed) {
             sleepUnlessStopped(options_.pollMs);
             continue;
-        }
-        {
-            std::lock_guard lock(mutex_);
-            current_ = claimed;
         }
         runTask(*claimed, std::chrono::duration<double, std::milli>(Clock::now() - claimStarted).count());
         {

@@ -50,6 +50,7 @@ class Worker final {
     std::mutex mutex_;
     std::condition_variable wake_;
     bool finished_ = false;
+    bool claiming_ = false;                       // under mutex_
     std::optional<domain::ClaimedTask> current_;  // under mutex_
 };
 

@@ -54,7 +54,7 @@ class DialectSessionPool final : public Poco::Data::SessionPool {
     Dialect dialect_;
 };
 
-enum class Failure { ConnectionLost, Duplicate, Busy, Other };
+enum class Failure { ConnectionLost, Duplicate, Deadlock, Busy, Other };
 
 // Poco 1.11 leaves code() at 0 for MySQL errors: the client's errno is only in the text
 // ("[mysql_stmt_errno]: 1062", "[mysql_errno]: 2006").
@@ -75,8 +75,9 @@ Failure classify(const Poco::Exception& e) {
         switch (mysqlErrno(*my)) {
             case 1062:
                 return Failure::Duplicate;
-            case 1205:  // lock wait timeout
-            case 1213:  // deadlock
+            case 1213:  // deadlock: this transaction was rolled back at once
+                return Failure::Deadlock;
+            case 1205:  // lock wait timeout (after innodb_lock_wait_timeout)
                 return Failure::Busy;
             case 1243:  // unknown prepared statement handler (after a reconnect)
             case 2002:
@@ -256,9 +257,9 @@ void Database::retryOrThrow(const Poco::Exception& e, int attempt) {
     switch (classify(e)) {
         case Failure::Duplicate:
             throw duplicateConflict(e.displayText());
-        case Failure::Busy:
-            // A deadlock victim or a lock wait that timed out: the whole transaction runs again,
-            // after a short random pause that lets the other one finish.
+        case Failure::Deadlock:
+            // The deadlock victim runs again, after a short random pause that lets the other
+            // transaction finish; deadlocks are detected at once, so the retries cost little.
             if (attempt < 5) {
                 if (attempt > 0) logDbEvent("db_retry", e);
                 thread_local std::minstd_rand jitter(std::random_device{}());
@@ -267,6 +268,7 @@ void Database::retryOrThrow(const Poco::Exception& e, int attempt) {
             }
             logDbEvent("db_unavailable", e);
             throw domain::unavailable("database busy", 2);
+        case Failure::Busy:
         case Failure::ConnectionLost:
             if (attempt == 0) {
                 logDbEvent("db_retry", e);

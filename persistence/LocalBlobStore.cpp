@@ -131,19 +131,22 @@ class LocalWriter final : public dom::BlobWriter {
         const std::int64_t t = nowNanos();
         const struct timespec times[2] = {{t / 1'000'000'000, t % 1'000'000'000},
                                           {t / 1'000'000'000, t % 1'000'000'000}};
+        const auto dir2 = final.substr(0, final.rfind('/'));
         if (!synced_) {
-            // The same bytes are stored already: refresh their time and drop ours. A remover that
-            // renamed the stored copy away first makes the touch fail (ENOENT); one that renames
-            // it after sees the new time and puts it back.
-            if (::utimensat(AT_FDCWD, final.c_str(), times, 0) == 0) {
+            // The same bytes are stored already: refresh their time and drop ours. The stored
+            // copy is touched through a descriptor and then checked to be still the file under
+            // the key: a remover that renamed it away before the touch (and may unlink it, having
+            // seen the old time) makes the check fail, and ours is published instead; one that
+            // renames it after the touch sees the new time and puts it back.
+            if (touchStored(final, times)) {
+                // Its directory entry may be a concurrent first publisher's, not yet synced.
+                fsyncDir(dir2);
                 published_ = true;
                 ::unlink(path_.c_str());
                 return;
             }
-            if (errno != ENOENT) throw storageFailure("cannot touch", final, errno);
             sync();
         }
-        const auto dir2 = final.substr(0, final.rfind('/'));
         const auto dir1 = dir2.substr(0, dir2.rfind('/'));
         makeDir(dir1);
         makeDir(dir2);
@@ -157,6 +160,21 @@ class LocalWriter final : public dom::BlobWriter {
 
   private:
     std::string finalPath() const { return store_.root() + "/" + dom::contentAddressedPath(info_.key); }
+
+    // Sets the times of the file at `final` and checks that it is still there, the same file.
+    static bool touchStored(const std::string& final, const struct timespec times[2]) {
+        const int fd = ::open(final.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT) return false;
+            throw storageFailure("cannot open", final, errno);
+        }
+        struct stat touched {}, current {};
+        const bool ok = ::futimens(fd, times) == 0 && ::fstat(fd, &touched) == 0 &&
+                        ::stat(final.c_str(), &current) == 0 && touched.st_ino == current.st_ino &&
+                        touched.st_dev == current.st_dev;
+        ::close(fd);
+        return ok;
+    }
     void sync() {
         if (::fsync(fd_) != 0) throw storageFailure("cannot sync", path_, errno);
         synced_ = true;
@@ -318,6 +336,7 @@ bool LocalBlobStore::removeIfStale(const std::string& key, std::int64_t mark) {
         // (the same bytes) is already there.
         if (::link(trash.c_str(), path.c_str()) != 0 && errno != EEXIST)
             throw storageFailure("cannot restore", path, errno);
+        fsyncDir(path.substr(0, path.rfind('/')));
         ::unlink(trash.c_str());
         return false;
     }

@@ -1,7 +1,6 @@
 #include <set>
 #include <stdexcept>
 #include <string_view>
-#include <variant>
 
 #include "domain/Json.hpp"
 #include "domain/Text.hpp"
@@ -14,7 +13,6 @@ namespace {
 using domain::ImageTask;
 using domain::ModelImage;
 using domain::ModelPhoto;
-using Arg = std::variant<std::int64_t, std::string>;
 
 // ---- JSON arrays of strings in TEXT columns (style_tags, reference_images)
 
@@ -165,12 +163,6 @@ std::string str(std::string_view s) {
     return std::string(s);
 }
 
-SqlQuery bound(Poco::Data::Session& s, const std::string& sql, const std::vector<Arg>& args) {
-    SqlQuery q(s, sql);
-    for (const auto& a : args) std::visit([&q](const auto& v) { q.arg(v); }, a);
-    return q;
-}
-
 // ---- model_photos
 
 const char* kPhotoColumns =
@@ -317,37 +309,26 @@ std::vector<ModelPhoto> SqlModelPhotoRepository::list(const domain::ModelPhotoQu
     // One statement for the page: the rows carry their tags and reference images (JSON), so
     // nothing is read per row.
     std::string sql = std::string("SELECT ") + kPhotoColumns + " FROM model_photos WHERE is_deleted = 0";
-    std::vector<Arg> args;
-    if (q.userId) {
-        sql += " AND user_id = ?";
-        args.emplace_back(*q.userId);
-    }
-    if (q.status) {
-        sql += " AND status = ?";
-        args.emplace_back(str(domain::toString(*q.status)));
-    }
-    if (q.gender) {
-        sql += " AND gender = ?";
-        args.emplace_back(*q.gender);
-    }
-    if (q.styleTag) {
+    if (q.userId) sql += " AND user_id = ?";
+    if (q.status) sql += " AND status = ?";
+    if (q.gender) sql += " AND gender = ?";
+    if (q.styleTag)
         sql +=
             " AND EXISTS (SELECT 1 FROM model_photo_style_tags t WHERE t.model_photo_id = model_photos.id "
-            "AND t.tag = "
-            "?)";
-        args.emplace_back(*q.styleTag);
-    }
-    if (q.batchId) {
-        sql += " AND batch_id = ?";
-        args.emplace_back(*q.batchId);
-    }
-    if (q.beforeId) {
-        sql += " AND id < ?";
-        args.emplace_back(*q.beforeId);
-    }
+            "AND t.tag = ?)";
+    if (q.batchId) sql += " AND batch_id = ?";
+    if (q.beforeId) sql += " AND id < ?";
     sql += " ORDER BY id DESC LIMIT ?";
-    args.emplace_back(static_cast<std::int64_t>(q.limit));
-    auto rs = bound(s_, sql, args).rows();
+    // The arguments in the order of their placeholders above.
+    SqlQuery query(s_, sql);
+    if (q.userId) query.arg(*q.userId);
+    if (q.status) query.arg(str(domain::toString(*q.status)));
+    if (q.gender) query.arg(*q.gender);
+    if (q.styleTag) query.arg(*q.styleTag);
+    if (q.batchId) query.arg(*q.batchId);
+    if (q.beforeId) query.arg(*q.beforeId);
+    query.arg(q.limit);
+    auto rs = query.rows();
     std::vector<ModelPhoto> out;
     out.reserve(rs.rowCount());
     for (std::size_t row = 0; row < rs.rowCount(); ++row) out.push_back(readPhoto(rs, row));
