@@ -73,15 +73,17 @@ ImageTask requireTask(Repositories& r, const ModelPhoto& p) {
 
 ModelPhoto requireVisiblePhoto(Repositories& r, const Principal& who, ModelPhotoId id) {
     auto p = r.modelPhotos().findById(id);
-    if (!p || (p->userId != who.id() && !who.has(perm::kModelReadAll))) throw notFound("model photo not found");
+    if (!p) throw notFound("model photo not found");
+    who.requireOwnerOr(p->userId, perm::kModelReadAll, "model photo not found");
     return *p;
 }
 
 ModelImage requireVisibleImage(Repositories& r, const Principal& who, ModelImageId id) {
+    // A live image's photo is live (deleting a photo deletes its images), and the image row
+    // carries the photo's owner: no second read.
     auto image = r.modelImages().findById(id);
     if (!image) throw notFound("model image not found");
-    auto p = r.modelPhotos().findById(image->modelPhotoId);
-    if (!p || (p->userId != who.id() && !who.has(perm::kModelReadAll))) throw notFound("model image not found");
+    who.requireOwnerOr(image->userId, perm::kModelReadAll, "model image not found");
     return *image;
 }
 

@@ -97,8 +97,9 @@ void Principal::require(std::string_view permission) const {
     if (!has(permission)) throw forbidden("missing permission " + std::string(permission));
 }
 
-void Principal::requireOwnerOr(UserId ownerId, std::string_view readAllPermission) const {
-    if (ownerId != id_ && !has(readAllPermission)) throw notFound();
+void Principal::requireOwnerOr(UserId ownerId, std::string_view readAllPermission,
+                               const std::string& notFoundMessage) const {
+    if (ownerId != id_ && !has(readAllPermission)) throw notFound(notFoundMessage);
 }
 
 }  // namespace mofang::domain

@@ -51,8 +51,10 @@ class Principal final {
     // Throws forbidden (403) without the permission.
     void require(std::string_view permission) const;
     // The ownership rule: another user's record is visible only with `readAllPermission`;
-    // otherwise it does not exist for this principal (404), never 403.
-    void requireOwnerOr(UserId ownerId, std::string_view readAllPermission) const;
+    // otherwise it does not exist for this principal (404 with `notFoundMessage`, the same message
+    // as for a record that does not exist), never 403.
+    void requireOwnerOr(UserId ownerId, std::string_view readAllPermission,
+                        const std::string& notFoundMessage = "not found") const;
     const std::set<std::string, std::less<>>& permissions() const { return permissions_; }
 
   private:

@@ -82,7 +82,8 @@ Selection buildSelection(Repositories& r, const SelectionInput& in, Selection s)
 
 Selection requireReadableSelection(Repositories& r, const Principal& who, SelectionId id) {
     auto s = r.selections().findById(id);
-    if (!s || (s->userId != who.id() && !who.has(perm::kSelectionReadAll))) throw notFound("selection not found");
+    if (!s) throw notFound("selection not found");
+    who.requireOwnerOr(s->userId, perm::kSelectionReadAll, "selection not found");
     return *s;
 }
 
