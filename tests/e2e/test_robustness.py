@@ -92,7 +92,8 @@ class Case:
     statuses ≥ 500 that are the right answer of nginx itself (the request never reaches the
     application)."""
 
-    def __init__(self, kind, data, half_close=False, json_errors=True, allow=()):
+    def __init__(self, kind, data, half_close=False, json_errors=True, allow=(), http09=False):
+        self.http09 = http09  # an HTTP/0.9 request: the answer is a bare body, no status line
         self.kind = kind
         self.data = data
         self.half_close = half_close
@@ -221,6 +222,10 @@ class RobustnessTest(StackTestCase):
         def junk(n, high=True):
             return bytes(rng.randrange(0x80 if high and rng.random() < 0.5 else 0, 256) for _ in range(n))
 
+        def path_junk(n):
+            # CR or LF would end the request line early: an HTTP/0.9 request (its own case below).
+            return bytes(b for b in junk(n) if b not in b"\r\n")
+
         def request(method, path, headers=(), body=None, version=b"HTTP/1.1", auth=True):
             lines = [method + b" " + path + b" " + version, b"Host: 127.0.0.1", b"Connection: close"]
             if auth:
@@ -240,7 +245,7 @@ class RobustnessTest(StackTestCase):
             cases.append(Case("valid request line, random rest",
                               b"POST /api/v1/auth/login HTTP/1.1\r\n" + junk(rng.randrange(1, 2000)), True, False))
         # Invalid UTF-8 and odd bytes in the path and query.
-        paths = [b"/api/v1/users/" + junk(4), b"/api/v1/" + junk(8), b"/api/v1/users/%FF%FE",
+        paths = [b"/api/v1/users/" + path_junk(4), b"/api/v1/" + path_junk(8), b"/api/v1/users/%FF%FE",
                  b"/api/v1/users/%C0%AF", b"/api/v1/users?limit=%FF", b"/api/v1/users?cursor=%FF%00",
                  b"/api/v1/operation-logs?from=%FF&to=%C3", b"/api/v1/users/1%00", b"/api/v1/%",
                  b"/api/v1/users?limit=%zz", b"/api/v1/users/" + b"9" * 60, b"/api/v1/users/-1",
@@ -252,6 +257,12 @@ class RobustnessTest(StackTestCase):
                 body = b'{"permissions": []}' if method == b"PATCH" else None
                 headers = [b"Content-Type: application/json"] if body else []
                 cases.append(Case("odd path", request(method, p, headers, body)))
+        # A request line without a version is HTTP/0.9: nginx answers with the bare body (GET)
+        # or its bare 400 page (any other method); a URI it refuses outright still gets its
+        # HTTP/1.1 400.
+        for line in (b"GET /api/v1/auth/me", b"GET /api/v1/users/\xb5\x1f", b"PATCH /api/v1/users",
+                     b"GET /api/v1/\n\xb5 HTTP/1.1"):
+            cases.append(Case("HTTP/0.9", line + b"\r\n", http09=True))
         # Invalid UTF-8 and odd values in headers.
         header_values = [
             b"User-Agent: " + junk(40), b"User-Agent: " + "名".encode() * 300,  # > 512 bytes, 3-byte chars
@@ -382,6 +393,14 @@ class RobustnessTest(StackTestCase):
                 problems.append((case.kind, case.data[:120], f"connection error {error!r}"))
                 continue
             method = case.data.split(b" ", 1)[0]
+            if case.http09 and not data.startswith(b"HTTP/"):
+                answered += 1
+                try:
+                    code = json.loads(data)["error"]["code"]
+                    assert isinstance(code, str) and code
+                except (ValueError, KeyError, TypeError, AssertionError):
+                    problems.append((case.kind, case.data[:120], "not a bare JSON error", data[:200]))
+                continue
             for status, headers, body in parse_responses(data, "HEAD" if method == b"HEAD" else "GET"):
                 answered += 1
                 if status is None or (status >= 500 and status not in case.allow):
