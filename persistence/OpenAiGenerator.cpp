@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <istream>
 #include <map>
 #include <memory>
@@ -44,6 +46,33 @@ constexpr std::size_t kMaxProviderMessage = 500;
 
 dom::ConfigError badConfig(const std::string& message) {
     return dom::ConfigError("generator", message);
+}
+
+// "WxH,WxH,…": each side 1 to 16384 pixels, at most 32 sizes.
+std::vector<ProviderSize> parseSizes(const std::string& list) {
+    constexpr std::size_t kMaxSizes = 32;
+    const auto side = [&](std::string_view digits) {
+        const bool ok = !digits.empty() && digits.size() <= 5 &&
+                        std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        const int v = ok ? std::stoi(std::string(digits)) : 0;
+        if (v < 1 || v > 16384)
+            throw badConfig("sizes must be WIDTHxHEIGHT,… with sides of 1 to 16384 pixels, not '" + list + "'");
+        return v;
+    };
+    std::vector<ProviderSize> sizes;
+    std::string_view rest = list;
+    while (true) {
+        const auto comma = rest.find(',');
+        const std::string_view item = rest.substr(0, comma);
+        const auto x = item.find('x');
+        if (x == std::string_view::npos)
+            throw badConfig("sizes must be WIDTHxHEIGHT,… (e.g. 1024x1024,1024x1536), not '" + list + "'");
+        sizes.push_back({side(item.substr(0, x)), side(item.substr(x + 1))});
+        if (sizes.size() > kMaxSizes) throw badConfig("sizes lists more than 32 sizes");
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return sizes;
 }
 
 // The base URL, checked: http(s), a host, a path at most (no query, fragment or user info).
@@ -245,9 +274,27 @@ OpenAiConfig parseOpenAiGeneratorUri(const std::string& uri) {
         c.timeoutSeconds = t;
     }
     if (auto v = take("caFile")) c.caFile = *v;
+    if (auto v = take("sizes")) c.sizes = parseSizes(*v);
     if (!params.empty())
         throw badConfig("unknown parameter '" + params.begin()->first + "' in the openai: URI");
     return c;
+}
+
+ProviderSize providerSizeFor(int width, int height, const std::vector<ProviderSize>& sizes) {
+    if (sizes.empty() || width < 1 || height < 1) return {width, height};
+    const auto shapeDistance = [&](const ProviderSize& s) {
+        return std::abs(std::log((static_cast<double>(s.width) / s.height) / (static_cast<double>(width) / height)));
+    };
+    const auto areaDistance = [&](const ProviderSize& s) {
+        return std::abs(std::log(static_cast<double>(s.width) * s.height / (static_cast<double>(width) * height)));
+    };
+    constexpr double kSameShape = 1e-9;
+    ProviderSize best = sizes.front();
+    for (const auto& s : sizes) {
+        const double ds = shapeDistance(s), db = shapeDistance(best);
+        if (ds < db - kSameShape || (ds <= db + kSameShape && areaDistance(s) < areaDistance(best))) best = s;
+    }
+    return best;
 }
 
 // ===========================================================================================
@@ -285,12 +332,13 @@ OpenAiGenerator::~OpenAiGenerator() = default;
 
 dom::GenerationResult OpenAiGenerator::generate(const dom::GenerationRequest& request,
                                                 dom::GenerationControl& control) {
+    const auto size = providerSizeFor(request.width, request.height, config_.sizes);
     dom::JsonWriter json;
     json.beginObject()
         .field("model", config_.model)
         .field("prompt", request.prompt)
         .field("n", request.count)
-        .field("size", std::to_string(request.width) + "x" + std::to_string(request.height))
+        .field("size", std::to_string(size.width) + "x" + std::to_string(size.height))
         .field("response_format", "b64_json")
         .endObject();
     const std::string body = json.take();

@@ -2,13 +2,20 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "domain/Generator.hpp"
 
 namespace mofang::persistence {
 
+struct ProviderSize {
+    int width = 0;
+    int height = 0;
+    bool operator==(const ProviderSize&) const = default;
+};
+
 // The `generator` URI of an OpenAI-compatible Images API:
-//   openai:https://HOST[:PORT]/PATH?model=NAME&key=KEY[&timeout=SECONDS][&caFile=PEM]
+//   openai:https://HOST[:PORT]/PATH?model=NAME&key=KEY[&timeout=SECONDS][&caFile=PEM][&sizes=WxH,…]
 // (http:// too, for tests on loopback). Values are percent-decoded ('+' stays '+').
 struct OpenAiConfig {
     std::string baseUrl;  // scheme://host[:port][/path], without a trailing slash
@@ -16,7 +23,15 @@ struct OpenAiConfig {
     std::string apiKey;        // sent as "Authorization: Bearer KEY"; none when empty
     int timeoutSeconds = 120;  // connect, send and receive, each
     std::string caFile;        // PEM CA bundle for https (default: the system's)
+    // The only sizes the provider accepts (e.g. OpenAI's 1024x1024, 1024x1536, 1536x1024), or
+    // none: then the computed size is sent.
+    std::vector<ProviderSize> sizes;
 };
+
+// The size to send for a computed width × height: that size itself without a list, otherwise
+// the listed size nearest in shape (aspect ratio), and among equally near ones the one nearest
+// in area. Pure.
+ProviderSize providerSizeFor(int width, int height, const std::vector<ProviderSize>& sizes);
 
 // Parses and validates an openai: URI; throws domain::ConfigError("generator", …) naming what is
 // wrong (never quoting the key).

@@ -415,7 +415,49 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(c.caFile.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_list_of_provider_sizes) {
+    const auto c = persistence::parseOpenAiGeneratorUri(
+        "openai:https://api.example.com/v1?model=m&sizes=1024x1024,1024x1536%2C1536x1024");
+    BOOST_TEST((c.sizes == std::vector<persistence::ProviderSize>{{1024, 1024}, {1024, 1536}, {1536, 1024}}));
+    BOOST_TEST(persistence::parseOpenAiGeneratorUri("openai:https://h/v1?model=m").sizes.empty());
+}
+
+// Computed sizes of the table (1K/2K/4K × 1:1, 3:4, 9:16) against OpenAI's three.
+struct SizeCase {
+    int width, height, wantWidth, wantHeight;
+    friend std::ostream& operator<<(std::ostream& os, const SizeCase& c) {
+        return os << c.width << "x" << c.height;
+    }
+};
+const SizeCase kOpenAiSizes[] = {
+    {1024, 1024, 1024, 1024}, {4096, 4096, 1024, 1024}, {768, 1024, 1024, 1536},
+    {1536, 2048, 1024, 1536}, {576, 1024, 1024, 1536},  {1024, 768, 1536, 1024},
+};
+
+BOOST_DATA_TEST_CASE(the_provider_size_nearest_in_shape_is_sent, bdata::make(kOpenAiSizes), c) {
+    const std::vector<persistence::ProviderSize> openai{{1024, 1024}, {1024, 1536}, {1536, 1024}};
+    const auto got = persistence::providerSizeFor(c.width, c.height, openai);
+    BOOST_TEST(got.width == c.wantWidth);
+    BOOST_TEST(got.height == c.wantHeight);
+}
+
+BOOST_AUTO_TEST_CASE(among_sizes_of_one_shape_the_nearest_in_area_wins) {
+    const std::vector<persistence::ProviderSize> sizes{{512, 512}, {1024, 1024}, {2048, 2048}, {768, 1024}};
+    BOOST_TEST((persistence::providerSizeFor(1100, 1100, sizes) == persistence::ProviderSize{1024, 1024}));
+    BOOST_TEST((persistence::providerSizeFor(4096, 4096, sizes) == persistence::ProviderSize{2048, 2048}));
+    BOOST_TEST((persistence::providerSizeFor(1536, 2048, sizes) == persistence::ProviderSize{768, 1024}));
+    BOOST_TEST((persistence::providerSizeFor(1536, 2048, {}) == persistence::ProviderSize{1536, 2048}));
+}
+
 const char* const kBadUris[] = {
+    "openai:https://api.example.com/v1?model=m&sizes=",
+    "openai:https://api.example.com/v1?model=m&sizes=1024",
+    "openai:https://api.example.com/v1?model=m&sizes=1024x",
+    "openai:https://api.example.com/v1?model=m&sizes=1024x1024,",
+    "openai:https://api.example.com/v1?model=m&sizes=0x1024",
+    "openai:https://api.example.com/v1?model=m&sizes=1024x99999",
+    "openai:https://api.example.com/v1?model=m&sizes=-1x5",
+    "openai:https://api.example.com/v1?model=m&sizes=1024X1024",
     "openai:https://api.example.com/v1",
     "openai:https://api.example.com/v1?key=k",
     "openai:https://api.example.com/v1?model=",
@@ -497,6 +539,19 @@ BOOST_AUTO_TEST_CASE(sends_an_images_request_and_decodes_the_answer) {
     BOOST_TEST(body->getValue<int>("n") == 1);
     BOOST_TEST(body->getValue<std::string>("size") == "768x1024");
     BOOST_TEST(body->getValue<std::string>("response_format") == "b64_json");
+}
+
+BOOST_AUTO_TEST_CASE(with_a_list_of_sizes_sends_the_nearest_one) {
+    FakeImagesApi api(answer(200, imagesBody({fakePng(1024, 1536, 'x')})));
+    auto generator = generatorFor(api, "&sizes=1024x1024,1024x1536,1536x1024");
+    RecordingControl control;
+    const auto result = generator.generate(request("长裙", 768, 1024, 1), control);
+    BOOST_REQUIRE_EQUAL(result.images.size(), 1u);
+    const auto seen = api.seen();
+    BOOST_REQUIRE_EQUAL(seen.size(), 1u);
+    Poco::JSON::Parser parser;
+    const auto body = parser.parse(seen[0].body).extract<Poco::JSON::Object::Ptr>();
+    BOOST_TEST(body->getValue<std::string>("size") == "1024x1536");
 }
 
 BOOST_AUTO_TEST_CASE(two_images_and_the_fallbacks_for_model_and_task_id) {
