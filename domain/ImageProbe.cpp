@@ -287,4 +287,41 @@ std::string checkImageDimensions(std::uint32_t width, std::uint32_t height) {
     return "";
 }
 
+bool jpegEndsWithEndOfImage(std::string_view file) {
+    const auto* p = reinterpret_cast<const unsigned char*>(file.data());
+    const std::size_t n = file.size();
+    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return false;
+    std::size_t at = 2;
+    while (true) {
+        // A marker: 0xFF, any number of fill bytes 0xFF, the marker code.
+        if (at >= n || p[at] != 0xFF) return false;
+        while (at < n && p[at] == 0xFF) ++at;
+        if (at >= n) return false;
+        const unsigned char marker = p[at++];
+        if (marker == 0xD9) return true;
+        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) continue;  // TEM, RSTn: no length
+        if (marker == 0x00 || marker == 0xD8) return false;
+        if (n - at < 2) return false;
+        const std::size_t length = (std::size_t{p[at]} << 8) | p[at + 1];
+        if (length < 2 || n - at < length) return false;
+        at += length;
+        if (marker != 0xDA) continue;
+        // Entropy-coded data after SOS: a 0xFF is stuffed (0xFF 0x00), a restart marker, or the
+        // start of the next marker.
+        while (true) {
+            const void* ff = std::memchr(p + at, 0xFF, n - at);
+            if (!ff) return false;
+            at = static_cast<std::size_t>(static_cast<const unsigned char*>(ff) - p);
+            std::size_t next = at + 1;
+            while (next < n && p[next] == 0xFF) ++next;
+            if (next >= n) return false;
+            if (p[next] == 0x00 || (p[next] >= 0xD0 && p[next] <= 0xD7)) {
+                at = next + 1;
+                continue;
+            }
+            break;  // a marker at `at`
+        }
+    }
+}
+
 }  // namespace mofang::domain

@@ -76,6 +76,12 @@ class ImageProbe final {
     unsigned char buf_[16] = {};  // the longest field: PNG length, type, width, height
 };
 
+// True when a whole JPEG file's image data ends with its EOI marker (bytes after it are fine):
+// the segments are walked by their lengths and the entropy-coded data of every scan to its next
+// marker, so an EOI inside an EXIF thumbnail or a table does not count. A file cut short anywhere
+// is false. Linear in the size, no allocation.
+bool jpegEndsWithEndOfImage(std::string_view file);
+
 // SPEC §4 limits: each side 16–16384 px and at most 100,000,000 pixels.
 inline constexpr std::uint32_t kMinImageSide = 16;
 inline constexpr std::uint32_t kMaxImageSide = 16384;

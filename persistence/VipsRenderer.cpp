@@ -1,5 +1,9 @@
 #include "persistence/VipsRenderer.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include <array>
@@ -9,6 +13,7 @@
 #include <string_view>
 
 #include "domain/Errors.hpp"
+#include "domain/ImageProbe.hpp"
 
 namespace mofang::persistence {
 namespace {
@@ -158,6 +163,28 @@ int shrink(VipsSource* source, VipsImage** out, int maxSide, bool convertProfile
                                  "srgb", nullptr);
 }
 
+// True when the JPEG at `path` is whole (domain::jpegEndsWithEndOfImage on the mapped file).
+// libjpeg reports a file cut short as a warning and libvips 8.14 turns it into an error, but
+// under load that error was lost now and then between its threads (2 in 60 renders of a half
+// file, with both cores busy), and the grey lower part was kept.
+bool jpegIsWhole(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open image file " + path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+        ::close(fd);
+        return false;
+    }
+    const auto size = static_cast<std::size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED) throw std::runtime_error("cannot map image file " + path);
+    ::madvise(map, size, MADV_SEQUENTIAL);
+    const bool whole = domain::jpegEndsWithEndOfImage(std::string_view(static_cast<const char*>(map), size));
+    ::munmap(map, size);
+    return whole;
+}
+
 }  // namespace
 
 VipsRenderer::VipsRenderer() {
@@ -178,6 +205,8 @@ domain::Rendition VipsRenderer::render(const std::string& path, domain::Renditio
     }
     const char* loader = vips_foreign_find_load_source(source.get());
     if (!isAllowedLoader(loader)) throw undecodable("the file is not a JPEG, PNG, WebP or GIF image");
+    if (std::string_view(loader).starts_with("VipsForeignLoadJpeg") && !jpegIsWhole(path))
+        throw undecodable("the image data is corrupt or truncated");
 
     // The header only (loads are lazy): does the file carry an ICC profile?
     ImagePtr header(vips_image_new_from_source(source.get(), "", "access", VIPS_ACCESS_SEQUENTIAL, nullptr));

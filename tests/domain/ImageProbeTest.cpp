@@ -595,3 +595,57 @@ BOOST_AUTO_TEST_CASE(empty_chunks_change_nothing) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ------------------------------------------------------------------ is a JPEG file whole?
+
+BOOST_AUTO_TEST_SUITE(jpeg_end_of_image)
+
+std::string segment(unsigned char marker, const std::string& payload) {
+    const std::size_t length = payload.size() + 2;
+    return std::string{'\xFF', static_cast<char>(marker), static_cast<char>(length >> 8),
+                       static_cast<char>(length & 0xFF)} +
+           payload;
+}
+
+// SOI, an EXIF APP1 holding a whole thumbnail JPEG (its own SOI … EOI), tables whose bytes
+// include FF D9, a frame, then two scans (progressive) whose entropy-coded data has stuffed FFs,
+// fill bytes and restart markers, then EOI.
+std::string wholeJpeg() {
+    const std::string thumbnail("\xFF\xD8\xFF\xDB\x00\x04\x01\x02\xFF\xD9", 10);
+    std::string j = "\xFF\xD8";
+    j += segment(0xE1, "Exif" + std::string(2, '\0') + thumbnail);
+    j += segment(0xDB, std::string("\x00\xFF\xD9\x10", 4) + std::string(60, '\x20'));
+    j += segment(0xC2, std::string("\x08\x00\x10\x00\x10\x01\x01\x11\x00", 9));
+    j += segment(0xC4, std::string("\x00\xFF\xD9", 3) + std::string(16, '\x01'));
+    j += segment(0xDA, std::string("\x01\x01\x00\x00\x3F\x00", 6));
+    j += std::string("\x12\xFF\x00\x34\xFF\xD0\x56\xFF\xFF\xD1\x78", 11);
+    j += "\xFF\xFF";  // fill bytes before the next marker
+    j += segment(0xC4, std::string(17, '\x02'));
+    j += segment(0xDA, std::string("\x01\x01\x00\x00\x3F\x00", 6));
+    j += std::string("\x9A\xFF\x00\xBC", 4);
+    j += "\xFF\xD9";
+    BOOST_REQUIRE(j.find(thumbnail) != std::string::npos);
+    return j;
+}
+
+BOOST_AUTO_TEST_CASE(a_whole_file_and_one_with_bytes_after_its_end) {
+    BOOST_TEST(jpegEndsWithEndOfImage(wholeJpeg()));
+    BOOST_TEST(jpegEndsWithEndOfImage(wholeJpeg() + std::string(1000, 'x')));
+    BOOST_TEST(jpegEndsWithEndOfImage(wholeJpeg() + "\xFF\xD8\x00"));
+}
+
+BOOST_AUTO_TEST_CASE(every_file_cut_short_is_not_whole) {
+    const std::string whole = wholeJpeg();
+    for (std::size_t size = 0; size < whole.size(); ++size)
+        BOOST_TEST(!jpegEndsWithEndOfImage(std::string_view(whole).substr(0, size)), "cut at " << size);
+}
+
+BOOST_AUTO_TEST_CASE(not_a_jpeg_or_a_broken_structure_is_not_whole) {
+    BOOST_TEST(!jpegEndsWithEndOfImage("\x89PNG\r\n\x1A\n\xFF\xD9"));
+    BOOST_TEST(!jpegEndsWithEndOfImage(std::string("\xFF\xD8\x00\x00\xFF\xD9", 6)));    // no marker where one must be
+    BOOST_TEST(!jpegEndsWithEndOfImage(std::string("\xFF\xD8\xFF\xE0\x00\x01\xFF\xD9", 8)));  // length < 2
+    BOOST_TEST(!jpegEndsWithEndOfImage(std::string("\xFF\xD8\xFF\xD8\xFF\xD9", 6)));    // a second SOI
+    BOOST_TEST(jpegEndsWithEndOfImage(std::string("\xFF\xD8\xFF\xD9", 4)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

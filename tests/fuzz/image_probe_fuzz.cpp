@@ -1,8 +1,11 @@
 // libFuzzer target for domain::ImageProbe: any bytes, fed in chunks of a size taken from the
-// first input byte, must end in a consistent state without crashing or reading out of bounds.
+// first input byte, must end in a consistent state without crashing or reading out of bounds;
+// and domain::jpegEndsWithEndOfImage on the same bytes.
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "domain/ImageProbe.hpp"
 
@@ -72,6 +75,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const bool inRange = w >= kMinImageSide && w <= kMaxImageSide && h >= kMinImageSide &&
                              h <= kMaxImageSide && std::uint64_t{w} * h <= kMaxImagePixels;
         check(checkImageDimensions(w, h).empty() == inRange);
+    }
+
+    // The JPEG completeness walk reads in bounds whatever the bytes; a whole file stays whole
+    // with bytes after its end.
+    if (mofang::domain::jpegEndsWithEndOfImage(std::string_view(bytes, length))) {
+        std::string longer(bytes, length);
+        longer += "\xFF\xD8 trailing";
+        check(mofang::domain::jpegEndsWithEndOfImage(longer));
     }
     return 0;
 }
