@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     try {
         const auto config = fcgi::loadConfig(configPath, std::nullopt);
         fcgi::Services services(config);
+        services.db.pinTransactionsOfThisThread();  // as mofang-worker's claim loop
         const domain::GenerationResult nothing{{}, "zero-cost", ""};
         for (;;) {
             const auto t0 = Clock::now();

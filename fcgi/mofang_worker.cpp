@@ -77,7 +77,11 @@ int main(int argc, char** argv) {
         fcgi::Worker worker(services.generation, *generator, options);
 
         int status = 0;
-        std::thread loop([&] { status = worker.run(); });
+        std::thread loop([&] {
+            // The claim loop runs the same few transactions over and over: prepared once each.
+            services.db.pinTransactionsOfThisThread();
+            status = worker.run();
+        });
         std::thread signals([&] {
             int sig = 0;
             sigwait(&stopSignals, &sig);

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "domain/Errors.hpp"
+#include "persistence/SqlQuery.hpp"
 
 namespace mofang::persistence {
 namespace {
@@ -83,6 +84,7 @@ Failure classify(const Poco::Exception& e) {
             case 1205:  // lock wait timeout (after innodb_lock_wait_timeout)
                 return Failure::Busy;
             case 1243:  // unknown prepared statement handler (after a reconnect)
+            case 2030:  // statement not prepared: the client reconnected under a kept statement
             case 2002:
             case 2003:
             case 2005:
@@ -247,7 +249,33 @@ Database::~Database() {
 }
 
 void Database::transact(const std::function<void(Session&)>& work) {
-    execute(true, work);
+    bool pinnedThread = false;
+    if (target_.dialect == Dialect::MySQL) {
+        std::lock_guard<std::mutex> lock(pinnedMutex_);
+        pinnedThread = pinnedThreads_.count(std::this_thread::get_id()) != 0;
+    }
+    if (!pinnedThread) return execute(true, work);
+    runPinned([&](PinnedSession& pinned) {
+        if (!pinned.statements) pinned.statements = std::make_shared<StatementCache>(pinned.session);
+        StatementCache::Use use(*pinned.statements);
+        controlTransaction(pinned.session, false, "START TRANSACTION");
+        try {
+            work(pinned.session);
+            controlTransaction(pinned.session, false, "COMMIT");
+        } catch (...) {
+            try {
+                controlTransaction(pinned.session, false, "ROLLBACK");
+            } catch (...) {
+                // The connection is gone; the server has rolled back already.
+            }
+            throw;
+        }
+    });
+}
+
+void Database::pinTransactionsOfThisThread() {
+    std::lock_guard<std::mutex> lock(pinnedMutex_);
+    pinnedThreads_.insert(std::this_thread::get_id());
 }
 void Database::run(const std::function<void(Session&)>& work) {
     execute(false, work);

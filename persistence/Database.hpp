@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace mofang::persistence {
 
@@ -28,10 +29,13 @@ DatabaseTarget parseDatabaseUri(const std::string& uri);
 
 // A connection owned by one thread, outside the pool, with room for state that lives as long
 // as the connection (prepared statements reused across requests on the hottest read paths).
+class StatementCache;
 struct PinnedSession {
     explicit PinnedSession(Poco::Data::Session s) : session(std::move(s)) {}
     Poco::Data::Session session;
     std::shared_ptr<void> state;
+    // The statements of pinned transactions (declared after the session: they go first).
+    std::shared_ptr<StatementCache> statements;
 };
 
 // A pool of Poco::Data sessions and the one place that knows the driver's traps (STACK-NOTES):
@@ -50,6 +54,12 @@ class Database final {
 
     // Runs `work` inside one transaction (BEGIN IMMEDIATE on SQLite); rolls back on any exception.
     void transact(const std::function<void(Poco::Data::Session&)>& work);
+    // From now on, on MySQL, the calling thread's transactions run on its pinned session and keep
+    // their prepared statements (StatementCache) for its next transaction: for a long-lived
+    // thread that runs the same transactions over and over (the claim loop of mofang-worker). Its
+    // connection stays outside the pool until the Database goes. No effect on SQLite, which
+    // prepares in process.
+    void pinTransactionsOfThisThread();
     // Runs `work` on a pooled session without a transaction.
     void run(const std::function<void(Poco::Data::Session&)>& work);
     // Runs `work` on the calling thread's pinned session (made on first use; replaced after a
@@ -69,6 +79,7 @@ class Database final {
     DatabaseTarget target_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
     std::mutex pinnedMutex_;
+    std::unordered_set<std::thread::id> pinnedThreads_;  // guarded by pinnedMutex_
     std::unordered_map<std::thread::id, std::unique_ptr<PinnedSession>> pinned_;
 };
 

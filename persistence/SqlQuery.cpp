@@ -2,45 +2,120 @@
 
 #include <Poco/Data/Binding.h>
 
+#include <stdexcept>
+
 namespace mofang::persistence {
 
 using Poco::Data::Keywords::bind;
+using Poco::Data::Keywords::use;
 
-SqlQuery::SqlQuery(Poco::Data::Session& session, const std::string& text) : stmt_(session) {
-    stmt_ << text;
+namespace {
+thread_local StatementCache* currentCache = nullptr;
+}  // namespace
+
+StatementCache::Entry* StatementCache::entry(const std::string& text) {
+    if (const auto found = entries_.find(text); found != entries_.end()) return found->second.get();
+    if (entries_.size() >= kMaxStatements) return nullptr;
+    auto e = std::make_unique<Entry>(session_);
+    e->stmt << text;
+    const auto added = entries_.emplace(text, std::move(e)).first;
+    added->second->text = &added->first;
+    return added->second.get();
+}
+
+StatementCache* StatementCache::current(const Poco::Data::Session& session) {
+    return currentCache && &currentCache->session_ == &session ? currentCache : nullptr;
+}
+
+StatementCache::Use::Use(StatementCache& cache) : previous_(currentCache) {
+    currentCache = &cache;
+}
+StatementCache::Use::~Use() {
+    currentCache = previous_;
+}
+
+SqlQuery::SqlQuery(Poco::Data::Session& session, const std::string& text) : cache_(StatementCache::current(session)) {
+    if (cache_) entry_ = cache_->entry(text);
+    if (!entry_) {
+        stmt_.emplace(session);
+        *stmt_ << text;
+    }
+}
+
+// A cached statement's values go into its slots, bound by reference when it first ran; a call
+// site that binds other types or another number of values than the first one is a bug.
+template <typename T>
+SqlQuery& SqlQuery::cachedArg(T value) {
+    auto& slots = entry_->slots;
+    if (args_ < slots.size()) {
+        T* slot = std::get_if<T>(&slots[args_]);
+        if (!slot) throw std::logic_error("SqlQuery: argument " + std::to_string(args_) + " changed its type");
+        *slot = std::move(value);
+    } else {
+        if (entry_->executed) throw std::logic_error("SqlQuery: more arguments than when first run");
+        T& slot = std::get<T>(slots.emplace_back(std::move(value)));
+        entry_->stmt.addBind(use(slot));
+    }
+    ++args_;
+    return *this;
 }
 
 SqlQuery& SqlQuery::arg(std::int64_t value) {
-    stmt_.addBind(bind(static_cast<Poco::Int64>(value)));
+    if (entry_) return cachedArg(static_cast<Poco::Int64>(value));
+    stmt_->addBind(bind(static_cast<Poco::Int64>(value)));
     return *this;
 }
 
 SqlQuery& SqlQuery::arg(const std::string& value) {
-    stmt_.addBind(bind(value));
+    if (entry_) return cachedArg(value);
+    stmt_->addBind(bind(value));
     return *this;
 }
 
 SqlQuery& SqlQuery::arg(const std::optional<std::int64_t>& value) {
     Poco::Nullable<Poco::Int64> n;
     if (value) n = static_cast<Poco::Int64>(*value);
-    stmt_.addBind(bind(n));
+    if (entry_) return cachedArg(n);
+    stmt_->addBind(bind(n));
     return *this;
 }
 
 SqlQuery& SqlQuery::arg(const std::optional<double>& value) {
     Poco::Nullable<double> n;
     if (value) n = *value;
-    stmt_.addBind(bind(n));
+    if (entry_) return cachedArg(n);
+    stmt_->addBind(bind(n));
     return *this;
 }
 
+std::size_t SqlQuery::execute() {
+    if (!entry_) return stmt_->execute();
+    if (args_ != entry_->slots.size()) {
+        const std::string text = *entry_->text;
+        cache_->drop(text);
+        entry_ = nullptr;
+        throw std::logic_error("SqlQuery: fewer arguments than when first run: " + text);
+    }
+    try {
+        const std::size_t n = entry_->stmt.execute();
+        entry_->executed = true;
+        return n;
+    } catch (...) {
+        // Its state after a failure is the driver's business: the next use prepares it anew.
+        const std::string text = *entry_->text;  // the key goes with the entry
+        entry_ = nullptr;
+        cache_->drop(text);
+        throw;
+    }
+}
+
 Poco::Data::RecordSet SqlQuery::rows() {
-    stmt_.execute();
-    return Poco::Data::RecordSet(stmt_);
+    execute();
+    return Poco::Data::RecordSet(entry_ ? entry_->stmt : *stmt_);
 }
 
 std::size_t SqlQuery::exec() {
-    return stmt_.execute();
+    return execute();
 }
 
 std::int64_t cellInt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {

@@ -6,13 +6,66 @@
 #include <Poco/Nullable.h>
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <variant>
 
 namespace mofang::persistence {
 
+// Prepared statements kept for one connection, by their text, with their bound values: a
+// statement runs again with new values instead of being prepared anew (on MySQL: one round trip
+// and no parse instead of prepare, execute and close). Owned by a pinned session
+// (Database::pinTransactions); SqlQuery finds it while a transaction of that session runs on the
+// calling thread. Not thread-safe, as the connection it belongs to.
+class StatementCache final {
+  public:
+    explicit StatementCache(Poco::Data::Session& session) : session_(session) {}
+    StatementCache(const StatementCache&) = delete;
+    StatementCache& operator=(const StatementCache&) = delete;
+
+    using Slot = std::variant<Poco::Int64, std::string, Poco::Nullable<Poco::Int64>, Poco::Nullable<double>>;
+    struct Entry {
+        explicit Entry(Poco::Data::Session& s) : stmt(s) {}
+        Poco::Data::Statement stmt;
+        std::deque<Slot> slots;  // bound by reference: a deque keeps their addresses
+        bool executed = false;   // the number and types of the arguments are fixed from then on
+        const std::string* text = nullptr;  // its key in the cache
+    };
+
+    // The entry for `text` (made and its text set on first use); nullptr when `text` is new and
+    // the cache holds kMaxStatements already (statement texts with values in them would
+    // otherwise grow it without end): such a statement runs uncached.
+    Entry* entry(const std::string& text);
+    static constexpr std::size_t kMaxStatements = 256;
+    // Forgets `text`, e.g. after its statement failed.
+    void drop(const std::string& text) { entries_.erase(text); }
+    std::size_t size() const { return entries_.size(); }
+
+    // The cache of `session` if one is in use on this thread, else nullptr.
+    static StatementCache* current(const Poco::Data::Session& session);
+    // Makes `cache` current on this thread for its lifetime.
+    class Use final {
+      public:
+        explicit Use(StatementCache& cache);
+        ~Use();
+        Use(const Use&) = delete;
+        Use& operator=(const Use&) = delete;
+
+      private:
+        StatementCache* previous_;
+    };
+
+  private:
+    Poco::Data::Session& session_;
+    std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+};
+
 // One parameterised statement: text with `?` placeholders, then arguments in order.
-// Values are copied into the statement, so temporaries are fine.
+// Values are copied into the statement, so temporaries are fine. With a current StatementCache
+// for the session the statement comes from it.
 class SqlQuery final {
   public:
     SqlQuery(Poco::Data::Session& session, const std::string& text);
@@ -30,7 +83,14 @@ class SqlQuery final {
     std::size_t exec();
 
   private:
-    Poco::Data::Statement stmt_;
+    template <typename T>
+    SqlQuery& cachedArg(T value);
+    std::size_t execute();
+
+    std::optional<Poco::Data::Statement> stmt_;  // without a cache
+    StatementCache* cache_ = nullptr;
+    StatementCache::Entry* entry_ = nullptr;
+    std::size_t args_ = 0;
 };
 
 // Typed access to a RecordSet cell: NULL-aware and independent of how the driver typed it.

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from stack import Stack, StackTestCase
@@ -25,7 +26,8 @@ class DatabaseOutageTest(StackTestCase):
         cls.addClassCleanup(shutil.rmtree, cls.db_dir, True)
         cls.addClassCleanup(cls.mariadb, "stop")
         port = cls.mariadb("start").strip()
-        cls.stack = Stack()
+        # A quick demo generator for the worker test.
+        cls.stack = Stack(extra_config={"generator": "demo?stepMs=20&steps=3", "worker.poll_ms": "50"})
         cls.stack.mysql_url = f"mysql://root:root@127.0.0.1:{port}/"
         cls.stack.start()
         cls.addClassCleanup(cls.stack.stop)
@@ -65,6 +67,45 @@ class DatabaseOutageTest(StackTestCase):
         self.assertStatus(self.stack.request("GET", "/readyz"), 200)
         self.assertStatus(self.stack.request("GET", "/api/v1/users", token=token), 200)
         self.assertIsNone(self.stack.fcgi.poll(), "mofang-fcgi must keep running")
+
+    def test_a_worker_rides_out_an_outage(self):
+        """The worker's claim loop keeps its prepared statements on a connection of its own: after
+        the server's restart they are gone, and the loop must start over on a new connection."""
+        token = self.stack.admin_token()
+        worker = self.stack.start_worker()
+        self.generate(token)
+        self.mariadb("stop")
+        try:
+            time.sleep(1.5)  # the loop polls (and fails) a few times meanwhile
+            self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
+        finally:
+            self.mariadb("start")
+        self.generate(token)
+        self.generate(token)
+        self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
+        self.assertEqual(self.stack.stop_worker(worker), 0)
+
+    def test_a_worker_rides_out_a_restart_between_two_polls(self):
+        """A restart while the loop sleeps: its connection comes back on the next claim (the
+        client reconnects) without the prepared statements, which the server no longer knows."""
+        token = self.stack.admin_token()
+        worker = self.stack.start_worker(extra_env={"MOFANG_WORKER_POLL_MS": "4000"})
+        self.generate(token)
+        self.mariadb("stop")
+        self.mariadb("start")
+        self.generate(token)
+        self.generate(token)
+        self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
+        self.assertEqual(self.stack.stop_worker(worker), 0)
+
+    def generate(self, token):
+        r = self.stack.request("POST", "/api/v1/model-photos", token=token,
+                               body={"prompt": "linen dress, studio light", "gender": "female",
+                                     "ageRange": "25-30", "aspectRatio": "1:1", "resolution": "1K",
+                                     "imageCount": 1})
+        self.assertStatus(r, 202)
+        done = self.stack.wait_photo(token, r.json()["id"])
+        self.assertEqual(done["status"], "completed", done)
 
 
 if __name__ == "__main__":

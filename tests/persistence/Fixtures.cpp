@@ -143,7 +143,12 @@ Base::~Base() {
     }
 }
 
-WithDatabase::WithDatabase() : db(uri, 8), store(db), firstMigration(persistence::migrate(db)) {}
+WithDatabase::WithDatabase() : db(uri, 8), store(db), firstMigration(persistence::migrate(db)) {
+    // MOFANG_TEST_PINNED=1: the test's own transactions run on a pinned session with its
+    // statement cache, as mofang-worker's claim loop (a no-op on SQLite).
+    if (const char* pinned = std::getenv("MOFANG_TEST_PINNED"); pinned && std::string(pinned) == "1")
+        db.pinTransactionsOfThisThread();
+}
 
 std::int64_t WithDatabase::committedRows(const std::string& table) {
     persistence::Database other(uri, 1);
