@@ -10,6 +10,7 @@
 #include <Poco/File.h>
 #include <Poco/URI.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -146,6 +147,8 @@ void executeSql(Session& session, const std::string& sql) {
     stmt.execute();
 }
 
+namespace {
+
 // The MySQL connection under a pooled session. PooledSessionImpl::impl() is protected; naming it
 // through a derived class gives a pointer to the base's member, which anyone may call.
 MYSQL* mysqlHandle(Session& session) {
@@ -174,6 +177,8 @@ void controlTransaction(Session& session, bool sqlite, const char* sql) {
             std::string(sql) + ": [mysql_errno]: " + std::to_string(code) + " " + mysql_error(h), static_cast<int>(code));
     }
 }
+
+}  // namespace
 
 DatabaseTarget parseDatabaseUri(const std::string& uri) {
     DatabaseTarget t;
@@ -234,7 +239,30 @@ DatabaseTarget parseDatabaseUri(const std::string& uri) {
     return t;
 }
 
-Database::Database(const std::string& uri, int poolSize) : target_(parseDatabaseUri(uri)) {
+namespace {
+std::atomic<std::uint64_t> nextDatabaseId{1};
+thread_local std::uint64_t pinnedDatabaseId = 0;  // the Database this thread pinned its transactions to
+
+// A pinned connection that was lost: its kept statements are closed without the client's
+// automatic reconnect (which would otherwise reconnect once per statement to close it), then
+// the connection.
+void discardPinned(std::unique_ptr<PinnedSession> dead, Dialect dialect) {
+    if (!dead) return;
+    try {
+        if (dialect == Dialect::MySQL) {
+            my_bool off = 0;
+            mysql_options(mysqlHandle(dead->session), MYSQL_OPT_RECONNECT, &off);
+        }
+        dead->statements.reset();
+        dead->state.reset();
+        dead->session.close();
+    } catch (...) {
+        // Gone already.
+    }
+}
+}  // namespace
+
+Database::Database(const std::string& uri, int poolSize) : target_(parseDatabaseUri(uri)), id_(nextDatabaseId++) {
     registerConnectors();
     // The connection string has no socket key; libmysqlclient reads the socket path from here.
     if (!target_.unixSocket.empty()) ::setenv("MYSQL_UNIX_PORT", target_.unixSocket.c_str(), 1);
@@ -249,12 +277,7 @@ Database::~Database() {
 }
 
 void Database::transact(const std::function<void(Session&)>& work) {
-    bool pinnedThread = false;
-    if (target_.dialect == Dialect::MySQL) {
-        std::lock_guard<std::mutex> lock(pinnedMutex_);
-        pinnedThread = pinnedThreads_.count(std::this_thread::get_id()) != 0;
-    }
-    if (!pinnedThread) return execute(true, work);
+    if (pinnedDatabaseId != id_) return execute(true, work);
     runPinned([&](PinnedSession& pinned) {
         if (!pinned.statements) pinned.statements = std::make_shared<StatementCache>(pinned.session);
         StatementCache::Use use(*pinned.statements);
@@ -274,8 +297,7 @@ void Database::transact(const std::function<void(Session&)>& work) {
 }
 
 void Database::pinTransactionsOfThisThread() {
-    std::lock_guard<std::mutex> lock(pinnedMutex_);
-    pinnedThreads_.insert(std::this_thread::get_id());
+    if (target_.dialect == Dialect::MySQL) pinnedDatabaseId = id_;
 }
 void Database::run(const std::function<void(Session&)>& work) {
     execute(false, work);
@@ -344,17 +366,20 @@ void Database::retryOrThrow(const Poco::Exception& e, int attempt) {
 void Database::runPinned(const std::function<void(PinnedSession&)>& work) {
     const auto self = std::this_thread::get_id();
     for (int attempt = 0;; ++attempt) {
-        PinnedSession* slot = nullptr;
         try {
+            PinnedSession* slot = nullptr;
             {
                 std::lock_guard<std::mutex> lock(pinnedMutex_);
-                auto& entry = pinned_[self];
-                if (!entry) {
-                    Session session(target_.connector, target_.connectionString);
-                    applyDialectSettings(session, target_.dialect);
-                    entry = std::make_unique<PinnedSession>(std::move(session));
-                }
-                slot = entry.get();
+                if (const auto found = pinned_.find(self); found != pinned_.end()) slot = found->second.get();
+            }
+            if (!slot) {
+                // Connecting may take long: not under the lock every thread needs.
+                Session session(target_.connector, target_.connectionString);
+                applyDialectSettings(session, target_.dialect);
+                auto fresh = std::make_unique<PinnedSession>(std::move(session));
+                slot = fresh.get();
+                std::lock_guard<std::mutex> lock(pinnedMutex_);
+                pinned_[self] = std::move(fresh);
             }
             work(*slot);
             return;
@@ -363,8 +388,15 @@ void Database::runPinned(const std::function<void(PinnedSession&)>& work) {
         } catch (const Poco::Exception& e) {
             if (classify(e) == Failure::ConnectionLost) {
                 // Start the next attempt on a fresh connection and with fresh statements.
-                std::lock_guard<std::mutex> lock(pinnedMutex_);
-                pinned_.erase(self);
+                std::unique_ptr<PinnedSession> dead;
+                {
+                    std::lock_guard<std::mutex> lock(pinnedMutex_);
+                    if (const auto found = pinned_.find(self); found != pinned_.end()) {
+                        dead = std::move(found->second);
+                        pinned_.erase(found);
+                    }
+                }
+                discardPinned(std::move(dead), target_.dialect);
             }
             retryOrThrow(e, attempt);
         }

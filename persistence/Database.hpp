@@ -3,13 +3,13 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/SessionPool.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace mofang::persistence {
 
@@ -78,8 +78,11 @@ class Database final {
 
     DatabaseTarget target_;
     std::unique_ptr<Poco::Data::SessionPool> pool_;
+    // Identifies this Database for the threads that pinned their transactions to it (a
+    // thread-local id: no lock on the way to every transaction).
+    const std::uint64_t id_;
+    // Guards the map only: connections are made and closed outside it.
     std::mutex pinnedMutex_;
-    std::unordered_set<std::thread::id> pinnedThreads_;  // guarded by pinnedMutex_
     std::unordered_map<std::thread::id, std::unique_ptr<PinnedSession>> pinned_;
 };
 

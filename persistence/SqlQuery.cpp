@@ -36,10 +36,22 @@ StatementCache::Use::~Use() {
 
 SqlQuery::SqlQuery(Poco::Data::Session& session, const std::string& text) : cache_(StatementCache::current(session)) {
     if (cache_) entry_ = cache_->entry(text);
-    if (!entry_) {
+    if (entry_ && entry_->busy) entry_ = nullptr;  // the same text twice at once
+    if (entry_) {
+        entry_->busy = true;
+    } else {
         stmt_.emplace(session);
         *stmt_ << text;
     }
+}
+
+SqlQuery::SqlQuery(SqlQuery&& other) noexcept
+    : stmt_(std::move(other.stmt_)), cache_(other.cache_), entry_(other.entry_), args_(other.args_) {
+    other.entry_ = nullptr;
+}
+
+SqlQuery::~SqlQuery() {
+    if (entry_) entry_->busy = false;
 }
 
 // A cached statement's values go into its slots, bound by reference when it first ran; a call
@@ -141,10 +153,9 @@ std::optional<double> cellOptDouble(const Poco::Data::RecordSet& rs, std::size_t
 }
 
 std::int64_t lastInsertId(Poco::Data::Session& session, bool sqlite) {
-    Poco::Int64 id = 0;
-    session << (sqlite ? "SELECT last_insert_rowid()" : "SELECT LAST_INSERT_ID()"),
-        Poco::Data::Keywords::into(id), Poco::Data::Keywords::now;
-    return id;
+    static const std::string kSqlite = "SELECT last_insert_rowid()", kMySql = "SELECT LAST_INSERT_ID()";
+    auto rs = SqlQuery(session, sqlite ? kSqlite : kMySql).rows();
+    return cellInt(rs, 0, 0);
 }
 
 }  // namespace mofang::persistence

@@ -33,6 +33,7 @@ class StatementCache final {
         std::deque<Slot> slots;  // bound by reference: a deque keeps their addresses
         bool executed = false;   // the number and types of the arguments are fixed from then on
         const std::string* text = nullptr;  // its key in the cache
+        bool busy = false;                  // a SqlQuery holds it (another one runs uncached)
     };
 
     // The entry for `text` (made and its text set on first use); nullptr when `text` is new and
@@ -69,6 +70,9 @@ class StatementCache final {
 class SqlQuery final {
   public:
     SqlQuery(Poco::Data::Session& session, const std::string& text);
+    ~SqlQuery();
+    SqlQuery(SqlQuery&& other) noexcept;
+    SqlQuery& operator=(SqlQuery&&) = delete;
 
     SqlQuery& arg(std::int64_t value);
     SqlQuery& arg(int value) { return arg(static_cast<std::int64_t>(value)); }
@@ -77,7 +81,8 @@ class SqlQuery final {
     SqlQuery& arg(const std::optional<std::int64_t>& value);
     SqlQuery& arg(const std::optional<double>& value);
 
-    // Executes a statement that returns rows.
+    // Executes a statement that returns rows. From a StatementCache, the rows are the
+    // statement's own: read them before the same text runs again.
     Poco::Data::RecordSet rows();
     // Executes a statement that changes rows; returns the number of affected rows.
     std::size_t exec();

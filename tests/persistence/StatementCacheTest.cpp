@@ -139,6 +139,29 @@ BOOST_FIXTURE_TEST_CASE(a_connection_lost_between_transactions_starts_over_on_a_
     }
 }
 
+BOOST_FIXTURE_TEST_CASE(the_same_text_twice_at_once_runs_the_second_uncached, WithDatabase) {
+    createTable(db);
+    db.pinTransactionsOfThisThread();
+    db.transact([&](Session& s) {
+        for (std::int64_t id : {1, 2})
+            persistence::SqlQuery(s, "INSERT INTO cache_probe (id, label) VALUES (?, ?)")
+                .arg(id)
+                .arg("label " + std::to_string(id))
+                .exec();
+    });
+    db.transact([&](Session& s) {
+        const std::string text = "SELECT label FROM cache_probe WHERE id = ?";
+        persistence::SqlQuery first(s, text);
+        first.arg(1);
+        persistence::SqlQuery second(s, text);
+        second.arg(2);
+        auto two = second.rows();
+        auto one = first.rows();
+        BOOST_TEST(persistence::cellText(one, 0, 0) == "label 1");
+        BOOST_TEST(persistence::cellText(two, 0, 0) == "label 2");
+    });
+}
+
 BOOST_FIXTURE_TEST_CASE(other_threads_and_plain_runs_use_the_pool, WithDatabase) {
     createTable(db);
     db.pinTransactionsOfThisThread();
