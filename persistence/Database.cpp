@@ -28,12 +28,19 @@ namespace {
 
 using Poco::Data::Session;
 
+std::atomic<bool> registered{false};
+
 void registerConnectors() {
     static std::once_flag once;
     std::call_once(once, [] {
         Poco::Data::MySQL::Connector::registerConnector();
         Poco::Data::SQLite::Connector::registerConnector();
+        registered = true;
     });
+}
+
+bool connectorsRegistered() {
+    return registered;
 }
 
 // SQLite connections need their pragmas on every new session.
@@ -263,9 +270,24 @@ void discardPinned(std::unique_ptr<PinnedSession> dead, Dialect dialect) {
 }  // namespace
 
 Database::Database(const std::string& uri, int poolSize) : target_(parseDatabaseUri(uri)), id_(nextDatabaseId++) {
+    // Poco's connection string has no socket key, and the client library reads its socket path
+    // from MYSQL_UNIX_PORT once, when it initialises (at the connector's registration): the path
+    // of ?socket= must be in place before, and a process can use one socket only.
+    if (!target_.unixSocket.empty()) {
+        static std::mutex mutex;
+        std::lock_guard<std::mutex> lock(mutex);
+        const char* current = std::getenv("MYSQL_UNIX_PORT");
+        if (connectorsRegistered()) {
+            if (!current || target_.unixSocket != current)
+                throw std::invalid_argument("?socket=" + target_.unixSocket +
+                                            ": this process already uses " +
+                                            (current ? std::string(current) : std::string("the default socket")) +
+                                            " (one unix socket per process, chosen before its first connection)");
+        } else {
+            ::setenv("MYSQL_UNIX_PORT", target_.unixSocket.c_str(), 1);
+        }
+    }
     registerConnectors();
-    // The connection string has no socket key; libmysqlclient reads the socket path from here.
-    if (!target_.unixSocket.empty()) ::setenv("MYSQL_UNIX_PORT", target_.unixSocket.c_str(), 1);
     pool_ = std::make_unique<DialectSessionPool>(target_, poolSize);
 }
 

@@ -98,6 +98,28 @@ class DatabaseOutageTest(StackTestCase):
         self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
         self.assertEqual(self.stack.stop_worker(worker), 0)
 
+    def test_a_unix_socket_uri(self):
+        """mysql://…?socket=PATH reaches the server through its unix socket (libmariadb takes the
+        path from the environment it reads once: it must be set before the first connection)."""
+        socket_path = os.path.join(self.db_dir, "sock")
+        env = {k: v for k, v in os.environ.items() if k != "MYSQL_UNIX_PORT" and not k.startswith("MOFANG_")}
+
+        def migrate(socket):
+            config = os.path.join(self.stack.tmp, "socket.properties")
+            with open(self.stack.config_path, encoding="utf-8") as src, \
+                    open(config, "w", encoding="utf-8") as dst:
+                dst.writelines(line for line in src if line.split("=", 1)[0].strip() != "db")
+                dst.write(f"db = mysql://root:root@localhost/{self.stack.db_name}?socket={socket}\n")
+            return subprocess.run([os.path.join(self.stack.build_dir, "mofangctl"), "--config", config, "migrate"],
+                                  capture_output=True, text=True, timeout=60, env=env)
+
+        done = migrate(socket_path)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        # A socket that is not there is the one the error names, not the default one.
+        done = migrate(socket_path + ".missing")
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn(".missing", done.stderr)
+
     def generate(self, token):
         r = self.stack.request("POST", "/api/v1/model-photos", token=token,
                                body={"prompt": "linen dress, studio light", "gender": "female",
