@@ -16,6 +16,7 @@
 #include "fcgi/ConfigLoader.hpp"
 #include "fcgi/Log.hpp"
 #include "fcgi/Services.hpp"
+#include "persistence/LocalFileBackup.hpp"
 #include "fcgi/Worker.hpp"
 
 namespace {
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
         fcgi::Services services(config);
         services.prepareDatabase();
         const auto generator = fcgi::openGenerator(config);
+        // The backup directory is the worker's alone: made (or found unwritable) at its start.
+        if (!config.localBackup.empty()) persistence::LocalFileBackup(config.localBackup).prepare();
 
         fcgi::WorkerOptions options;
         options.id = id ? *id : (config.workerId.empty() ? defaultWorkerId() : config.workerId);

@@ -107,11 +107,15 @@ LocalFileBackup::LocalFileBackup(std::string root) {
     if (root.empty()) throw std::invalid_argument("the local backup root is empty");
     root_ = std::filesystem::absolute(root).lexically_normal().string();
     while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+void LocalFileBackup::prepare() const {
     makeDirs(root_);
 }
 
 std::string LocalFileBackup::save(const std::string& sourcePath, const std::string& relativeName) {
     const auto parts = splitRelative(relativeName);
+    prepare();
     std::string dir = root_;
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
         dir += "/" + parts[i];

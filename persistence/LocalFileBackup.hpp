@@ -11,9 +11,14 @@ namespace mofang::persistence {
 // sees the old copy or the new one, never half a file. Safe to call from many threads at once.
 class LocalFileBackup final : public domain::FileBackup {
   public:
-    // Creates the root directory (and its parents) when missing; throws Unavailable when it
-    // cannot, std::invalid_argument for an empty root.
+    // Touches nothing: every process builds its services, and only mofang-worker writes here
+    // (mofang-fcgi's unit may not even see the directory). std::invalid_argument for an empty
+    // root.
     explicit LocalFileBackup(std::string root);
+
+    // Creates the root directory (and its parents) when missing; throws Unavailable when it
+    // cannot. mofang-worker calls it at start; save() does the same when needed.
+    void prepare() const;
 
     // relativeName is '/'-separated, without empty, "." or ".." parts and not absolute
     // (std::invalid_argument otherwise).

@@ -468,7 +468,9 @@ class LocalBackupTest(WorkerTestCase):
 
     def test_results_are_copied_to_the_backup_directory(self):
         backup = os.path.join(self.stack.tmp, "backup")
+        self.assertFalse(os.path.exists(backup))
         w = self.stack.start_worker("backup-w", extra_env={"MOFANG_STORAGE_LOCAL_BACKUP": backup})
+        self.assertTrue(os.path.isdir(backup), "the worker makes its backup directory at start")
         p = self.create(imageCount=2)
         done = self.wait(p["id"])
         self.assertEqual(done["status"], "completed", done)

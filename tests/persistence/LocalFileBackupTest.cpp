@@ -47,6 +47,7 @@ BOOST_AUTO_TEST_CASE(copies_into_new_directories_and_replaces_older_copies) {
     const auto source = dir.path / "source.png";
     writeFile(source, std::string("first\0bytes", 11));
     LocalFileBackup backup((dir.path / "backup" / "root").string());
+    BOOST_TEST(!fs::exists(dir.path / "backup"));  // made when first needed
 
     const auto saved = backup.save(source.string(), "2024/05/17/photo-1.png");
     BOOST_TEST(saved == (dir.path / "backup/root/2024/05/17/photo-1.png").string());
@@ -94,10 +95,15 @@ BOOST_AUTO_TEST_CASE(io_failures_are_unavailable) {
     BOOST_REQUIRE(blocked);
     BOOST_TEST(domain::toString(blocked->kind()) == "Unavailable");
 
-    const auto badRoot =
-        catchDomainError([&] { LocalFileBackup((dir.path / "backup" / "taken" / "root").string()); });
-    BOOST_REQUIRE(badRoot);
-    BOOST_TEST(domain::toString(badRoot->kind()) == "Unavailable");
+    // A root that cannot be made: nothing happens until it is needed (prepare() at the worker's
+    // start, or a save), which then fails.
+    LocalFileBackup badRoot((dir.path / "backup" / "taken" / "root").string());
+    const auto unprepared = catchDomainError([&] { badRoot.prepare(); });
+    BOOST_REQUIRE(unprepared);
+    BOOST_TEST(domain::toString(unprepared->kind()) == "Unavailable");
+    const auto unsaved = catchDomainError([&] { badRoot.save((dir.path / "source.png").string(), "a.png"); });
+    BOOST_REQUIRE(unsaved);
+    BOOST_TEST(domain::toString(unsaved->kind()) == "Unavailable");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
