@@ -13,6 +13,7 @@
 #include "domain/ProductService.hpp"
 #include "domain/UserService.hpp"
 #include "persistence/Database.hpp"
+#include "persistence/LocalFileBackup.hpp"
 #include "persistence/SodiumCrypto.hpp"
 #include "persistence/SqlRepositories.hpp"
 #include "persistence/VipsRenderer.hpp"
@@ -45,7 +46,7 @@ class Services final {
     domain::PackageService packages;
     DownloadGate downloadGate;
     domain::ModelPhotoService modelPhotos;
-    std::unique_ptr<domain::FileBackup> backup;  // storage.local_backup, or null
+    std::unique_ptr<persistence::LocalFileBackup> backup;  // storage.local_backup, or null
     domain::GenerationService generation;        // the worker's side
 };
 

@@ -16,7 +16,6 @@
 #include "fcgi/ConfigLoader.hpp"
 #include "fcgi/Log.hpp"
 #include "fcgi/Services.hpp"
-#include "persistence/LocalFileBackup.hpp"
 #include "fcgi/Worker.hpp"
 
 namespace {
@@ -70,7 +69,7 @@ int main(int argc, char** argv) {
         services.prepareDatabase();
         const auto generator = fcgi::openGenerator(config);
         // The backup directory is the worker's alone: made (or found unwritable) at its start.
-        if (!config.localBackup.empty()) persistence::LocalFileBackup(config.localBackup).prepare();
+        if (services.backup) services.backup->prepare();
 
         fcgi::WorkerOptions options;
         options.id = id ? *id : (config.workerId.empty() ? defaultWorkerId() : config.workerId);

@@ -28,19 +28,23 @@ namespace {
 
 using Poco::Data::Session;
 
-std::atomic<bool> registered{false};
-
-void registerConnectors() {
+// Registers the connectors, once per process. Poco's connection string has no socket key, and
+// the client library reads its socket path from MYSQL_UNIX_PORT once, when it initialises (at
+// the registration): the path of a ?socket= URI goes there first, and a process can use one
+// socket only.
+void registerConnectors(const std::string& unixSocket) {
     static std::once_flag once;
-    std::call_once(once, [] {
+    std::call_once(once, [&] {
+        if (!unixSocket.empty()) ::setenv("MYSQL_UNIX_PORT", unixSocket.c_str(), 1);
         Poco::Data::MySQL::Connector::registerConnector();
         Poco::Data::SQLite::Connector::registerConnector();
-        registered = true;
     });
-}
-
-bool connectorsRegistered() {
-    return registered;
+    if (unixSocket.empty()) return;
+    const char* current = std::getenv("MYSQL_UNIX_PORT");
+    if (!current || unixSocket != current)
+        throw std::invalid_argument("?socket=" + unixSocket + ": this process already uses " +
+                                    (current ? std::string(current) : std::string("the default socket")) +
+                                    " (one unix socket per process, chosen before its first connection)");
 }
 
 // SQLite connections need their pragmas on every new session.
@@ -185,6 +189,24 @@ void controlTransaction(Session& session, bool sqlite, const char* sql) {
     }
 }
 
+// `work` between BEGIN and COMMIT on `session`; ROLLBACK on any exception. Explicit SQL instead
+// of Session::begin(): Poco's MySQL begin() leaves autocommit off after commit, and SQLite needs
+// IMMEDIATE to avoid lock-upgrade deadlocks.
+void inTransaction(Session& session, bool sqlite, const std::function<void(Session&)>& work) {
+    controlTransaction(session, sqlite, sqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
+    try {
+        work(session);
+        controlTransaction(session, sqlite, "COMMIT");
+    } catch (...) {
+        try {
+            controlTransaction(session, sqlite, "ROLLBACK");
+        } catch (...) {
+            // The connection is gone; the server has rolled back already.
+        }
+        throw;
+    }
+}
+
 }  // namespace
 
 DatabaseTarget parseDatabaseUri(const std::string& uri) {
@@ -270,24 +292,7 @@ void discardPinned(std::unique_ptr<PinnedSession> dead, Dialect dialect) {
 }  // namespace
 
 Database::Database(const std::string& uri, int poolSize) : target_(parseDatabaseUri(uri)), id_(nextDatabaseId++) {
-    // Poco's connection string has no socket key, and the client library reads its socket path
-    // from MYSQL_UNIX_PORT once, when it initialises (at the connector's registration): the path
-    // of ?socket= must be in place before, and a process can use one socket only.
-    if (!target_.unixSocket.empty()) {
-        static std::mutex mutex;
-        std::lock_guard<std::mutex> lock(mutex);
-        const char* current = std::getenv("MYSQL_UNIX_PORT");
-        if (connectorsRegistered()) {
-            if (!current || target_.unixSocket != current)
-                throw std::invalid_argument("?socket=" + target_.unixSocket +
-                                            ": this process already uses " +
-                                            (current ? std::string(current) : std::string("the default socket")) +
-                                            " (one unix socket per process, chosen before its first connection)");
-        } else {
-            ::setenv("MYSQL_UNIX_PORT", target_.unixSocket.c_str(), 1);
-        }
-    }
-    registerConnectors();
+    registerConnectors(target_.unixSocket);
     pool_ = std::make_unique<DialectSessionPool>(target_, poolSize);
 }
 
@@ -303,18 +308,7 @@ void Database::transact(const std::function<void(Session&)>& work) {
     runPinned([&](PinnedSession& pinned) {
         if (!pinned.statements) pinned.statements = std::make_shared<StatementCache>(pinned.session);
         StatementCache::Use use(*pinned.statements);
-        controlTransaction(pinned.session, false, "START TRANSACTION");
-        try {
-            work(pinned.session);
-            controlTransaction(pinned.session, false, "COMMIT");
-        } catch (...) {
-            try {
-                controlTransaction(pinned.session, false, "ROLLBACK");
-            } catch (...) {
-                // The connection is gone; the server has rolled back already.
-            }
-            throw;
-        }
+        inTransaction(pinned.session, false, work);  // pinning is MySQL only
     });
 }
 
@@ -334,20 +328,7 @@ void Database::execute(bool transactional, const std::function<void(Session&)>& 
                 work(session);
                 return;
             }
-            // Explicit SQL instead of Session::begin(): Poco's MySQL begin() leaves autocommit off
-            // after commit, and SQLite needs IMMEDIATE to avoid lock-upgrade deadlocks.
-            controlTransaction(session, sqlite, sqlite ? "BEGIN IMMEDIATE" : "START TRANSACTION");
-            try {
-                work(session);
-                controlTransaction(session, sqlite, "COMMIT");
-            } catch (...) {
-                try {
-                    controlTransaction(session, sqlite, "ROLLBACK");
-                } catch (...) {
-                    // The connection is gone; the server has rolled back already.
-                }
-                throw;
-            }
+            inTransaction(session, sqlite, work);
             return;
         } catch (const domain::DomainError&) {
             throw;

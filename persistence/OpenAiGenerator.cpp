@@ -26,6 +26,7 @@
 #include "domain/Config.hpp"
 #include "domain/ImageProbe.hpp"
 #include "domain/Json.hpp"
+#include "domain/Text.hpp"
 #include "persistence/UriQuery.hpp"
 
 namespace mofang::persistence {
@@ -52,12 +53,9 @@ dom::ConfigError badConfig(const std::string& message) {
 std::vector<ProviderSize> parseSizes(const std::string& list) {
     constexpr std::size_t kMaxSizes = 32;
     const auto side = [&](std::string_view digits) {
-        const bool ok = !digits.empty() && digits.size() <= 5 &&
-                        std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-        const int v = ok ? std::stoi(std::string(digits)) : 0;
-        if (v < 1 || v > 16384)
-            throw badConfig("sizes must be WIDTHxHEIGHT,… with sides of 1 to 16384 pixels, not '" + list + "'");
-        return v;
+        const auto v = dom::text::parseInteger(digits, 1, 16384);
+        if (!v) throw badConfig("sizes must be WIDTHxHEIGHT,… with sides of 1 to 16384 pixels, not '" + list + "'");
+        return static_cast<int>(*v);
     };
     std::vector<ProviderSize> sizes;
     std::string_view rest = list;
@@ -265,13 +263,11 @@ OpenAiConfig parseOpenAiGeneratorUri(const std::string& uri) {
         throw badConfig("model is required, as in openai:https://HOST/v1?model=NAME&key=KEY");
     c.apiKey = take("key").value_or("");
     if (auto v = take("timeout")) {
-        const bool digits = !v->empty() && v->size() <= 4 &&
-                            std::all_of(v->begin(), v->end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-        const int t = digits ? std::stoi(*v) : 0;
-        if (t < 1 || t > kMaxTimeoutSeconds)
+        const auto t = dom::text::parseInteger(*v, 1, kMaxTimeoutSeconds);
+        if (!t)
             throw badConfig("timeout must be 1 to " + std::to_string(kMaxTimeoutSeconds) + " seconds, not '" +
                             *v + "'");
-        c.timeoutSeconds = t;
+        c.timeoutSeconds = static_cast<int>(*t);
     }
     if (auto v = take("caFile")) c.caFile = *v;
     if (auto v = take("sizes")) c.sizes = parseSizes(*v);

@@ -100,23 +100,25 @@ SqlQuery& SqlQuery::arg(const std::optional<double>& value) {
     return *this;
 }
 
+// Takes the entry out of the cache (the next use of its text prepares it anew); returns its text.
+std::string SqlQuery::forgetEntry() {
+    std::string text = *entry_->text;  // the key goes with the entry
+    entry_ = nullptr;
+    cache_->drop(text);
+    return text;
+}
+
 std::size_t SqlQuery::execute() {
     if (!entry_) return stmt_->execute();
-    if (args_ != entry_->slots.size()) {
-        const std::string text = *entry_->text;
-        cache_->drop(text);
-        entry_ = nullptr;
-        throw std::logic_error("SqlQuery: fewer arguments than when first run: " + text);
-    }
+    if (args_ != entry_->slots.size())
+        throw std::logic_error("SqlQuery: fewer arguments than when first run: " + forgetEntry());
     try {
         const std::size_t n = entry_->stmt.execute();
         entry_->executed = true;
         return n;
     } catch (...) {
-        // Its state after a failure is the driver's business: the next use prepares it anew.
-        const std::string text = *entry_->text;  // the key goes with the entry
-        entry_ = nullptr;
-        cache_->drop(text);
+        // Its state after a failure is the driver's business.
+        forgetEntry();
         throw;
     }
 }

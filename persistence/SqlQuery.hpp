@@ -18,7 +18,7 @@ namespace mofang::persistence {
 // Prepared statements kept for one connection, by their text, with their bound values: a
 // statement runs again with new values instead of being prepared anew (on MySQL: one round trip
 // and no parse instead of prepare, execute and close). Owned by a pinned session
-// (Database::pinTransactions); SqlQuery finds it while a transaction of that session runs on the
+// (Database::pinTransactionsOfThisThread); SqlQuery finds it while a transaction of that session runs on the
 // calling thread. Not thread-safe, as the connection it belongs to.
 class StatementCache final {
   public:
@@ -43,7 +43,6 @@ class StatementCache final {
     static constexpr std::size_t kMaxStatements = 256;
     // Forgets `text`, e.g. after its statement failed.
     void drop(const std::string& text) { entries_.erase(text); }
-    std::size_t size() const { return entries_.size(); }
 
     // The cache of `session` if one is in use on this thread, else nullptr.
     static StatementCache* current(const Poco::Data::Session& session);
@@ -91,6 +90,7 @@ class SqlQuery final {
     template <typename T>
     SqlQuery& cachedArg(T value);
     std::size_t execute();
+    std::string forgetEntry();
 
     std::optional<Poco::Data::Statement> stmt_;  // without a cache
     StatementCache* cache_ = nullptr;

@@ -71,28 +71,34 @@ class DatabaseOutageTest(StackTestCase):
     def test_a_worker_rides_out_an_outage(self):
         """The worker's claim loop keeps its prepared statements on a connection of its own: after
         the server's restart they are gone, and the loop must start over on a new connection."""
-        token = self.stack.admin_token()
         worker = self.stack.start_worker()
-        self.generate(token)
-        self.mariadb("stop")
-        try:
-            time.sleep(1.5)  # the loop polls (and fails) a few times meanwhile
-            self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
-        finally:
-            self.mariadb("start")
-        self.generate(token)
-        self.generate(token)
-        self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
-        self.assertEqual(self.stack.stop_worker(worker), 0)
+
+        def outage():
+            self.mariadb("stop")
+            try:
+                time.sleep(1.5)  # the loop polls (and fails) a few times meanwhile
+                self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
+            finally:
+                self.mariadb("start")
+
+        self.assert_worker_rides_out(worker, outage)
 
     def test_a_worker_rides_out_a_restart_between_two_polls(self):
         """A restart while the loop sleeps: its connection comes back on the next claim (the
         client reconnects) without the prepared statements, which the server no longer knows."""
-        token = self.stack.admin_token()
         worker = self.stack.start_worker(extra_env={"MOFANG_WORKER_POLL_MS": "4000"})
+
+        def restart():
+            self.mariadb("stop")
+            self.mariadb("start")
+
+        self.assert_worker_rides_out(worker, restart)
+
+    def assert_worker_rides_out(self, worker, outage):
+        """A photo completed before `outage`, two after it, and the worker still running."""
+        token = self.stack.admin_token()
         self.generate(token)
-        self.mariadb("stop")
-        self.mariadb("start")
+        outage()
         self.generate(token)
         self.generate(token)
         self.assertIsNone(worker.proc.poll(), "mofang-worker must keep running")
