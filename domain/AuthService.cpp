@@ -112,7 +112,8 @@ Authenticated AuthService::authenticate(std::string_view token) const {
     auto found = store_.findActiveSession(hash, clock_.now());
     if (!found || found->user.status != UserStatus::Active) throw unauthenticated();
     Principal principal(found->user.id, found->user.role, found->user.permissions);
-    return {std::move(found->user), std::move(principal), hash, std::move(found->session.csrfToken)};
+    return {std::move(found->user), std::move(principal), hash, std::move(found->session.csrfToken),
+            found->catalogueVersion};
 }
 
 void AuthService::logout(const Authenticated& who, AuditContext audit) {

@@ -28,6 +28,7 @@ struct Authenticated {
     Principal principal;
     std::string tokenHash;
     std::string csrfToken;
+    std::optional<std::int64_t> catalogueVersion;  // as the session check read it
 };
 
 // The CSRF rule: a state-changing request authenticated by the cookie must carry the session's

@@ -55,6 +55,9 @@ struct SessionRecord {
 struct ActiveSession {
     SessionRecord session;
     User user;
+    // The catalogue version when the session was checked (see ProductService), when the store
+    // reads it.
+    std::optional<std::int64_t> catalogueVersion;
 };
 
 class UserRepository {

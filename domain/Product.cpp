@@ -230,6 +230,41 @@ ProductCursor cursorAfter(const Product& last, ProductSort sort) {
     return c;
 }
 
+namespace {
+void appendKeyField(std::string& key, const std::optional<std::string>& value) {
+    if (!value) {
+        key += '-';
+        return;
+    }
+    key += std::to_string(value->size()) + ':' + *value;
+}
+void appendKeyField(std::string& key, std::vector<std::string> values) {
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    key += std::to_string(values.size()) + '[';
+    for (const auto& v : values) appendKeyField(key, std::optional<std::string>(v));
+}
+}  // namespace
+
+std::string productFilterKey(const ProductFilter& f) {
+    std::string key;
+    appendKeyField(key, f.gender);
+    appendKeyField(key, f.ageRange);
+    appendKeyField(key, f.scenarios);
+    appendKeyField(key, f.styles);
+    appendKeyField(key, f.designer);
+    appendKeyField(key, f.q);
+    return key;
+}
+
+std::string productQueryKey(const ProductQuery& q) {
+    std::string key = productFilterKey(q.filter);
+    key += q.sort == ProductSort::NameAsc ? "|n" : "|c";
+    key += std::to_string(q.limit);
+    appendKeyField(key, q.after ? std::optional<std::string>(encodeProductCursor(*q.after)) : std::nullopt);
+    return key;
+}
+
 std::string facetsJson(const ProductFacets& f) {
     JsonWriter w;
     w.beginObject();

@@ -117,6 +117,11 @@ struct ProductQuery {
     int limit = 20;
 };
 
+// Cache keys: two filters (queries) with equal keys select the same rows in the same order.
+// Every field is length-prefixed; tag values are sorted and deduplicated (they are "any of").
+std::string productFilterKey(const ProductFilter& f);
+std::string productQueryKey(const ProductQuery& q);
+
 // {"gender": {"female": 12}, "ageRange": {...}, "scenario": {...}, "style": {...}}
 struct ProductFacets {
     std::map<std::string, std::map<std::string, std::int64_t>> counts;

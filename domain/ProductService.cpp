@@ -32,19 +32,29 @@ MaterialModule requireLiveModule(Repositories& r, ModuleId id) {
     return *m;
 }
 
-std::vector<Product> ProductService::list(const Principal& who, const ProductQuery& query) {
+std::vector<Product> ProductService::list(const Principal& who, const ProductQuery& query,
+                                          std::optional<std::int64_t> catalogueVersion) {
     who.require(perm::kProductRead);
     validateFilter(query.filter);
+    const std::string key = catalogueVersion ? productQueryKey(query) : std::string();
+    if (catalogueVersion)
+        if (auto kept = pages_.find(*catalogueVersion, key)) return std::move(*kept);
     std::vector<Product> out;
     store_.read([&](Repositories& r) { out = r.products().list(query); });
+    if (catalogueVersion) pages_.put(*catalogueVersion, key, out);
     return out;
 }
 
-ProductFacets ProductService::facets(const Principal& who, const ProductFilter& filter) {
+ProductFacets ProductService::facets(const Principal& who, const ProductFilter& filter,
+                                     std::optional<std::int64_t> catalogueVersion) {
     who.require(perm::kProductRead);
     validateFilter(filter);
+    const std::string key = catalogueVersion ? productFilterKey(filter) : std::string();
+    if (catalogueVersion)
+        if (auto kept = facets_.find(*catalogueVersion, key)) return std::move(*kept);
     ProductFacets out;
     store_.read([&](Repositories& r) { out = r.products().facets(filter); });
+    if (catalogueVersion) facets_.put(*catalogueVersion, key, out);
     return out;
 }
 

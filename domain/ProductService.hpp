@@ -5,6 +5,7 @@
 
 #include "domain/Ports.hpp"
 #include "domain/Product.hpp"
+#include "domain/VersionedCache.hpp"
 
 namespace mofang::domain {
 
@@ -18,8 +19,13 @@ class ProductService final {
   public:
     ProductService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
-    std::vector<Product> list(const Principal& who, const ProductQuery& query);
-    ProductFacets facets(const Principal& who, const ProductFilter& filter);
+    // `catalogueVersion`: the catalogue version the caller's session check read (Authenticated).
+    // With it, pages and facets computed at that version are kept and answered again until a
+    // product changes; without it, every call reads the store.
+    std::vector<Product> list(const Principal& who, const ProductQuery& query,
+                              std::optional<std::int64_t> catalogueVersion = std::nullopt);
+    ProductFacets facets(const Principal& who, const ProductFilter& filter,
+                         std::optional<std::int64_t> catalogueVersion = std::nullopt);
     Product get(const Principal& who, ProductId id);
     Product getBySpu(const Principal& who, std::string_view spuCode);
     Product create(const Principal& who, const ProductInput& input, const AuditContext& audit);
@@ -37,6 +43,8 @@ class ProductService final {
   private:
     Store& store_;
     const Clock& clock_;
+    VersionedCache<std::vector<Product>> pages_{512};
+    VersionedCache<ProductFacets> facets_{256};
 };
 
 }  // namespace mofang::domain

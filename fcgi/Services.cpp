@@ -2,6 +2,7 @@
 
 #include "fcgi/Log.hpp"
 #include <algorithm>
+#include <stdexcept>
 
 #include "persistence/DemoGenerator.hpp"
 #include "persistence/LocalBlobStore.hpp"
@@ -73,8 +74,14 @@ void Services::prepareDatabase() {
     if (config.autoMigrate) {
         const auto report = persistence::migrate(db);
         for (const auto& m : report.applied) Log::info("migration_applied", {{"migration", m}});
-    } else if (persistence::currentSchemaVersion(db) < persistence::latestSchemaVersion()) {
-        Log::warn("schema_outdated", {{"hint", "run mofangctl migrate"}});
+    } else if (const int current = persistence::currentSchemaVersion(db);
+               current < persistence::latestSchemaVersion()) {
+        // Requests would fail on the tables this build needs (the session check reads one of
+        // them): better not to start than to answer every request with an error.
+        throw std::runtime_error("the database schema is at version " + std::to_string(current) +
+                                 ", this build needs version " +
+                                 std::to_string(persistence::latestSchemaVersion()) +
+                                 ": run mofangctl migrate (or set db.auto_migrate=true)");
     }
     if (config.adminPassword && users.ensureAdmin(*config.adminPassword))
         Log::info("admin_bootstrapped", {{"username", "admin"}});

@@ -158,8 +158,6 @@ void executeSql(Session& session, const std::string& sql) {
     stmt.execute();
 }
 
-namespace {
-
 // The MySQL connection under a pooled session. PooledSessionImpl::impl() is protected; naming it
 // through a derived class gives a pointer to the base's member, which anyone may call.
 MYSQL* mysqlHandle(Session& session) {
@@ -173,6 +171,8 @@ MYSQL* mysqlHandle(Session& session) {
     if (!raw) throw std::logic_error("not a MySQL session");
     return raw->handle();
 }
+
+namespace {
 
 // START TRANSACTION, COMMIT, ROLLBACK: on MySQL in one round trip of the text protocol. Poco
 // prepares every statement (a round trip of its own before the execution), which made these

@@ -11,6 +11,9 @@
 #include <thread>
 #include <unordered_map>
 
+struct st_mysql;
+using MYSQL = st_mysql;  // libmariadb's connection, as mysql.h declares it
+
 namespace mofang::persistence {
 
 enum class Dialect { MySQL, SQLite };
@@ -85,6 +88,10 @@ class Database final {
     std::mutex pinnedMutex_;
     std::unordered_map<std::thread::id, std::unique_ptr<PinnedSession>> pinned_;
 };
+
+// The client library's connection under a MySQL session (pooled or not), for the few paths that
+// talk to libmariadb directly; std::logic_error for any other session.
+MYSQL* mysqlHandle(Poco::Data::Session& session);
 
 // Runs the statement text as is (DDL, pragmas).
 void executeSql(Poco::Data::Session& session, const std::string& sql);

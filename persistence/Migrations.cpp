@@ -587,6 +587,19 @@ const std::vector<Migration>& migrations() {
              "CREATE INDEX idx_image_tasks_due ON image_tasks (status, next_attempt_at, created_at)",
              "CREATE INDEX idx_image_tasks_lease ON image_tasks (status, lease_until)",
          }},
+        {6,
+         "catalogue version",
+         {
+             // One row: bumped in the transaction of every product change, and read by the
+             // session check, so a process may keep product pages and facets it has computed for
+             // as long as the version it read them at is still the current one.
+             my("CREATE TABLE catalogue_version (id TINYINT NOT NULL PRIMARY KEY, version BIGINT NOT NULL)"),
+             "INSERT INTO catalogue_version (id, version) VALUES (1, 0)",
+         },
+         {
+             "CREATE TABLE catalogue_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)",
+             "INSERT INTO catalogue_version (id, version) VALUES (1, 0)",
+         }},
     };
     return all;
 }

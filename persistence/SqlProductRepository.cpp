@@ -153,6 +153,12 @@ void applyFacetDeltas(Poco::Data::Session& s, bool mysql, const std::map<FacetKe
     }
 }
 
+// Every change of what product lists and facets show moves the catalogue version on, in the
+// change's own transaction (after the facet counters: one lock order for every writer).
+void bumpCatalogueVersion(Poco::Data::Session& s) {
+    SqlQuery(s, "UPDATE catalogue_version SET version = version + 1 WHERE id = 1").exec();
+}
+
 // The stored state of a live product, for the counter deltas of a change.
 std::optional<Product> liveRow(Poco::Data::Session& s, domain::ProductId id) {
     auto rs = SqlQuery(s, std::string("SELECT ") + kProductColumns +
@@ -214,6 +220,7 @@ domain::ProductId SqlProductRepository::insert(const Product& p) {
     std::map<FacetKey, std::int64_t> deltas;
     addFacetDeltas(deltas, stored, +1);
     applyFacetDeltas(s_, dialect_ == Dialect::MySQL, deltas);
+    bumpCatalogueVersion(s_);
     return stored.id;
 }
 
@@ -239,6 +246,7 @@ void SqlProductRepository::update(const Product& p) {
     SqlQuery(s_, "DELETE FROM product_tags WHERE product_id = ?").arg(p.id).exec();
     insertTags(s_, p);
     applyFacetDeltas(s_, dialect_ == Dialect::MySQL, deltas);
+    bumpCatalogueVersion(s_);
 }
 
 void SqlProductRepository::markDeleted(domain::ProductId id, domain::Millis at) {
@@ -252,6 +260,7 @@ void SqlProductRepository::markDeleted(domain::ProductId id, domain::Millis at) 
         .arg(at)
         .arg(id)
         .exec();
+    bumpCatalogueVersion(s_);
 }
 
 // Keyset pages must walk one index range in page order, or a page deep in the listing costs a

@@ -99,7 +99,7 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
         if (auto c = req.query("cursor")) q.after = dom::decodeProductCursor(*c, q.sort);
         q.limit = limit + 1;
         return pageResponse(
-            ctx.services.products.list(caller.principal(), q), limit,
+            ctx.services.products.list(caller.principal(), q, caller.auth.catalogueVersion), limit,
             [](const dom::Product& p) { return dom::productJson(p); },
             [&q](const dom::Product& p) { return dom::encodeProductCursor(dom::cursorAfter(p, q.sort)); });
     });
@@ -107,7 +107,8 @@ void addProductRoutes(Router& router, RouteContext& ctx) {
     router.add("GET", "/api/v1/products/facets", [&ctx](Request& req) {
         const auto caller = ctx.authenticate(req);
         return Response::json(
-            200, dom::facetsJson(ctx.services.products.facets(caller.principal(), filterFrom(req))));
+            200, dom::facetsJson(ctx.services.products.facets(caller.principal(), filterFrom(req),
+                                                              caller.auth.catalogueVersion)));
     });
 
     router.add("POST", "/api/v1/products", [&ctx](Request& req) {

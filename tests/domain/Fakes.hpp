@@ -77,6 +77,8 @@ struct StoreState {
     std::map<ModelImageId, ModelImage> modelImages;  // soft-deleted ones included
     ModelImageId nextModelImageId = 1;
     std::map<std::string, ImageTask> imageTasks;  // by task id (UUID)
+    int productListReads = 0;                     // ProductRepository::list calls
+    int productFacetReads = 0;                    // ProductRepository::facets calls
 };
 
 struct FakeUsers final : UserRepository {
@@ -138,7 +140,7 @@ struct FakeSessions final : SessionRepository {
             if (s.tokenHash != tokenHash || s.expiresAt <= now) continue;
             const auto user = state.users.find(s.userId);
             if (user == state.users.end()) return std::nullopt;
-            return ActiveSession{s, user->second};
+            return ActiveSession{s, user->second, std::nullopt};
         }
         return std::nullopt;
     }
@@ -229,8 +231,34 @@ struct FakeProducts final : ProductRepository {
         state.products[id].deleted = true;
         state.products[id].updatedAt = at;
     }
-    std::vector<Product> list(const ProductQuery&) override { throw std::logic_error("not faked"); }
-    ProductFacets facets(const ProductFilter&) override { throw std::logic_error("not faked"); }
+    // A stand-in for the real filters, enough for the ProductService cache tests: live products
+    // by id, gender and any-of styles only (the rest of the filter contract is the repository
+    // contract tests' job).
+    std::vector<Product> list(const ProductQuery& q) override {
+        ++state.productListReads;
+        std::vector<Product> out;
+        for (const auto& [id, p] : state.products)
+            if (roughlyMatches(p, q.filter) && static_cast<int>(out.size()) < q.limit) out.push_back(p);
+        return out;
+    }
+    ProductFacets facets(const ProductFilter& f) override {
+        ++state.productFacetReads;
+        ProductFacets out;
+        for (const auto& [id, p] : state.products) {
+            if (!roughlyMatches(p, f)) continue;
+            ++out.counts["gender"][p.gender];
+            for (const auto& s : p.styles) ++out.counts["style"][s];
+        }
+        return out;
+    }
+
+  private:
+    static bool roughlyMatches(const Product& p, const ProductFilter& f) {
+        if (p.deleted || (f.gender && p.gender != *f.gender)) return false;
+        return f.styles.empty() || std::any_of(f.styles.begin(), f.styles.end(), [&](const std::string& s) {
+                   return std::find(p.styles.begin(), p.styles.end(), s) != p.styles.end();
+               });
+    }
 };
 
 struct FakeModules final : ModuleRepository {

@@ -654,3 +654,229 @@ BOOST_DATA_TEST_CASE(a_failing_log_write_rolls_the_change_back, bdata::make(kRol
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---- pages and facets kept per catalogue version
+//
+// The caller passes the catalogue version its session check read. These tests change the fake
+// store's rows behind the service's back (as another process would, had the version not moved)
+// to see whether an answer came from the store or from what the service kept.
+
+namespace {
+
+// A world with two female products (1, 2: "casual") and a male one (3: "sport").
+struct CatalogueWorld : World {
+    CatalogueWorld() {
+        products.create(admin, productInput("SPU-001", "First Dress"), auditBy(adminId));
+        products.create(admin, productInput("SPU-002", "Second Dress"), auditBy(adminId));
+        ProductInput male = productInput("SPU-003", "Track Jacket");
+        male.gender = "male";
+        male.styles = Strings{"sport"};
+        products.create(admin, male, auditBy(adminId));
+    }
+
+    int listReads() const { return store.state.productListReads; }
+    int facetReads() const { return store.state.productFacetReads; }
+    // A change that the service does not see (no version passed to it moves).
+    void renameBehindTheService(ProductId id, const std::string& name) {
+        store.state.products.at(id).name = name;
+    }
+};
+
+ProductQuery femaleQuery() {
+    ProductQuery q;
+    q.filter.gender = "female";
+    q.limit = 21;
+    return q;
+}
+
+Strings namesOf(const std::vector<Product>& page) {
+    Strings out;
+    for (const auto& p : page) out.push_back(p.name);
+    return out;
+}
+
+std::int64_t countOf(const ProductFacets& f, const std::string& kind, const std::string& value) {
+    const auto k = f.counts.find(kind);
+    if (k == f.counts.end()) return 0;
+    const auto v = k->second.find(value);
+    return v == k->second.end() ? 0 : v->second;
+}
+
+void checkValidationOf(const DomainError& e, const Strings& fields) {
+    BOOST_TEST(e.kind() == ErrorKind::Validation);
+    BOOST_TEST(e.code() == "validation_failed");
+    BOOST_TEST(fieldsOf(e) == fields, boost::test_tools::per_element());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(product_service_cache)
+
+BOOST_AUTO_TEST_CASE(list_at_the_same_version_answers_the_kept_page) {
+    CatalogueWorld w;
+    const auto first = w.products.list(w.viewer, femaleQuery(), 7);
+    BOOST_TEST(namesOf(first) == (Strings{"First Dress", "Second Dress"}), boost::test_tools::per_element());
+    BOOST_TEST(w.listReads() == 1);
+
+    w.renameBehindTheService(1, "Renamed Dress");
+    const auto second = w.products.list(w.viewer, femaleQuery(), 7);
+    BOOST_TEST(w.listReads() == 1, "the second call at version 7 read the store");
+    BOOST_TEST(namesOf(second) == namesOf(first), boost::test_tools::per_element());
+
+    // Any principal with product.read shares the page: it does not depend on who asks.
+    BOOST_TEST(namesOf(w.products.list(w.admin, femaleQuery(), 7)) == namesOf(first),
+               boost::test_tools::per_element());
+    BOOST_TEST(w.listReads() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(list_at_a_new_version_reads_the_store_again) {
+    CatalogueWorld w;
+    w.products.list(w.viewer, femaleQuery(), 7);
+    w.renameBehindTheService(1, "Renamed Dress");
+
+    const auto fresh = w.products.list(w.viewer, femaleQuery(), 8);
+    BOOST_TEST(w.listReads() == 2);
+    BOOST_TEST(namesOf(fresh) == (Strings{"Renamed Dress", "Second Dress"}),
+               boost::test_tools::per_element());
+    // ... and keeps that one for version 8.
+    w.renameBehindTheService(2, "Renamed Twice");
+    BOOST_TEST(namesOf(w.products.list(w.viewer, femaleQuery(), 8)) == namesOf(fresh),
+               boost::test_tools::per_element());
+    BOOST_TEST(w.listReads() == 2);
+
+    // A caller that read an older version (its session check ran before the change) must not
+    // get the page once kept for that version back: it was dropped when version 8 came.
+    const auto older = w.products.list(w.viewer, femaleQuery(), 7);
+    BOOST_TEST(w.listReads() == 3);
+    BOOST_TEST(namesOf(older) == (Strings{"Renamed Dress", "Renamed Twice"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(list_without_a_version_always_reads_and_leaves_the_kept_pages_alone) {
+    CatalogueWorld w;
+    w.products.list(w.viewer, femaleQuery(), 8);
+    BOOST_TEST(w.listReads() == 1);
+    w.renameBehindTheService(1, "Renamed Dress");
+    for (int i = 0; i < 3; ++i) {
+        const auto page = w.products.list(w.viewer, femaleQuery());
+        BOOST_TEST(namesOf(page) == (Strings{"Renamed Dress", "Second Dress"}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(w.listReads() == 2 + i);
+    }
+    BOOST_TEST(namesOf(w.products.list(w.viewer, femaleQuery(), std::nullopt)).front() == "Renamed Dress");
+    BOOST_TEST(w.listReads() == 5);
+    // Those calls neither replaced nor dropped the page kept for version 8.
+    BOOST_TEST(namesOf(w.products.list(w.viewer, femaleQuery(), 8)).front() == "First Dress");
+    BOOST_TEST(w.listReads() == 5);
+}
+
+BOOST_AUTO_TEST_CASE(list_keeps_each_query_apart) {
+    CatalogueWorld w;
+    w.products.list(w.viewer, femaleQuery(), 7);
+    ProductQuery male;
+    male.filter.gender = "male";
+    BOOST_TEST(namesOf(w.products.list(w.viewer, male, 7)) == Strings{"Track Jacket"},
+               boost::test_tools::per_element());
+    ProductQuery one = femaleQuery();
+    one.limit = 1;
+    BOOST_TEST(w.products.list(w.viewer, one, 7).size() == 1u);
+    ProductQuery byName = femaleQuery();
+    byName.sort = ProductSort::NameAsc;
+    w.products.list(w.viewer, byName, 7);
+    ProductQuery after = femaleQuery();
+    after.after = ProductCursor{ProductSort::CreatedDesc, 0, "", 1};
+    w.products.list(w.viewer, after, 7);
+    BOOST_TEST(w.listReads() == 5, "each different query reads the store once");
+
+    // The same filter spelled differently (style values reordered, repeated) is the same page.
+    ProductQuery styles = femaleQuery();
+    styles.filter.styles = {"sport", "casual"};
+    w.products.list(w.viewer, styles, 7);
+    BOOST_TEST(w.listReads() == 6);
+    styles.filter.styles = {"casual", "sport", "casual"};
+    w.products.list(w.viewer, styles, 7);
+    BOOST_TEST(w.listReads() == 6);
+}
+
+BOOST_AUTO_TEST_CASE(a_kept_page_is_a_copy) {
+    CatalogueWorld w;
+    auto page = w.products.list(w.viewer, femaleQuery(), 7);
+    BOOST_TEST_REQUIRE(!page.empty());
+    page.front().name = "scribbled on by the caller";
+    page.pop_back();
+    const auto again = w.products.list(w.viewer, femaleQuery(), 7);
+    BOOST_TEST(namesOf(again) == (Strings{"First Dress", "Second Dress"}), boost::test_tools::per_element());
+    BOOST_TEST(w.listReads() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(facets_at_the_same_version_answer_the_kept_counts) {
+    CatalogueWorld w;
+    ProductFilter all;
+    const auto first = w.products.facets(w.viewer, all, 7);
+    BOOST_TEST(countOf(first, "gender", "female") == 2);
+    BOOST_TEST(countOf(first, "gender", "male") == 1);
+    BOOST_TEST(w.facetReads() == 1);
+
+    w.store.state.products.at(3).gender = "female";  // behind the service's back
+    const auto kept = w.products.facets(w.viewer, all, 7);
+    BOOST_TEST(w.facetReads() == 1);
+    BOOST_TEST(countOf(kept, "gender", "female") == 2);
+
+    const auto fresh = w.products.facets(w.viewer, all, 8);
+    BOOST_TEST(w.facetReads() == 2);
+    BOOST_TEST(countOf(fresh, "gender", "female") == 3);
+    BOOST_TEST(countOf(fresh, "gender", "male") == 0);
+
+    // Without a version: always the store.
+    w.store.state.products.at(1).deleted = true;
+    BOOST_TEST(countOf(w.products.facets(w.viewer, all), "gender", "female") == 2);
+    BOOST_TEST(countOf(w.products.facets(w.viewer, all), "gender", "female") == 2);
+    BOOST_TEST(w.facetReads() == 4);
+    // ... while version 8 still answers what was kept for it.
+    BOOST_TEST(countOf(w.products.facets(w.viewer, all, 8), "gender", "female") == 3);
+    BOOST_TEST(w.facetReads() == 4);
+}
+
+BOOST_AUTO_TEST_CASE(facets_keep_each_filter_apart_and_pages_and_facets_do_not_mix) {
+    CatalogueWorld w;
+    ProductFilter casual;
+    casual.styles = {"casual"};
+    ProductFilter sport;
+    sport.styles = {"sport"};
+    BOOST_TEST(countOf(w.products.facets(w.viewer, casual, 7), "gender", "female") == 2);
+    BOOST_TEST(countOf(w.products.facets(w.viewer, sport, 7), "gender", "female") == 0);
+    BOOST_TEST(countOf(w.products.facets(w.viewer, sport, 7), "gender", "male") == 1);
+    BOOST_TEST(w.facetReads() == 2);
+
+    // A list with the same filter at the same version is not answered from the facets, and
+    // the other way round.
+    ProductQuery q;
+    q.filter = casual;
+    w.products.list(w.viewer, q, 7);
+    BOOST_TEST(w.listReads() == 1);
+    BOOST_TEST(w.facetReads() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(validation_still_applies_to_a_query_whose_page_is_kept) {
+    CatalogueWorld w;
+    ProductQuery casual = femaleQuery();
+    casual.filter.styles = {"casual"};
+    w.products.list(w.viewer, casual, 7);
+    w.products.facets(w.viewer, casual.filter, 7);
+
+    // 21 style values are refused even though, repeated, they are the one value of the kept
+    // page's key.
+    ProductQuery repeated = casual;
+    repeated.filter.styles = Strings(21, "casual");
+    checkValidationOf(thrownBy([&] { w.products.list(w.viewer, repeated, 7); }), {"style"});
+    checkValidationOf(thrownBy([&] { w.products.facets(w.viewer, repeated.filter, 7); }), {"style"});
+
+    ProductQuery badGender = femaleQuery();
+    badGender.filter.gender = "other";
+    checkValidationOf(thrownBy([&] { w.products.list(w.viewer, badGender, 7); }), {"gender"});
+    checkValidationOf(thrownBy([&] { w.products.facets(w.viewer, badGender.filter, 7); }), {"gender"});
+    BOOST_TEST(w.listReads() == 1);
+    BOOST_TEST(w.facetReads() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,10 +1,14 @@
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -660,6 +664,210 @@ const std::string kSampleModuleJson =
     R"({"id":"5","productId":"42","type":"sku","subType":"red","order":2,)"
     R"("createdAt":"1970-01-01T00:00:00.000Z","updatedAt":"2026-11-22T05:24:10.123Z","materials":[]})";
 
+// ---- cache keys (productFilterKey / productQueryKey)
+
+struct FilterKeyCase {
+    std::string name;
+    ProductFilter a, b;
+    bool same;  // equal keys expected; otherwise different ones
+};
+std::ostream& operator<<(std::ostream& os, const FilterKeyCase& c) {
+    return os << c.name << (c.same ? " (same key)" : " (different keys)");
+}
+
+const std::vector<FilterKeyCase> kFilterKeys = {
+    {"no filter", ProductFilter{}, ProductFilter{}, true},
+    {"style values reordered", filterOf([](ProductFilter& f) {
+         f.styles = {"casual", "street"};
+     }),
+     filterOf([](ProductFilter& f) {
+         f.styles = {"street", "casual"};
+     }),
+     true},
+    {"style values repeated", filterOf([](ProductFilter& f) {
+         f.styles = {"casual", "casual", "street"};
+     }),
+     filterOf([](ProductFilter& f) {
+         f.styles = {"street", "casual", "street"};
+     }),
+     true},
+    {"scenario values reordered and repeated", filterOf([](ProductFilter& f) {
+         f.scenarios = {kZhong, "beach", kEmoji, "beach"};
+     }),
+     filterOf([](ProductFilter& f) {
+         f.scenarios = {kEmoji, kZhong, "beach"};
+     }),
+     true},
+    {"every field, equal", filterOf([](ProductFilter& f) {
+         f.gender = "female";
+         f.ageRange = "adult";
+         f.scenarios = {"daily"};
+         f.styles = {"casual"};
+         f.designer = "Zhang San";
+         f.q = "dress";
+     }),
+     filterOf([](ProductFilter& f) {
+         f.q = "dress";
+         f.designer = "Zhang San";
+         f.styles = {"casual"};
+         f.scenarios = {"daily"};
+         f.ageRange = "adult";
+         f.gender = "female";
+     }),
+     true},
+
+    {"gender vs ageRange with one value", filterOf([](ProductFilter& f) { f.gender = "adult"; }),
+     filterOf([](ProductFilter& f) { f.ageRange = "adult"; }), false},
+    {"designer vs q with one value", filterOf([](ProductFilter& f) { f.designer = "Ann"; }),
+     filterOf([](ProductFilter& f) { f.q = "Ann"; }), false},
+    {"scenario vs style with one value", filterOf([](ProductFilter& f) { f.scenarios = {"x"}; }),
+     filterOf([](ProductFilter& f) { f.styles = {"x"}; }), false},
+    {"gender differs", filterOf([](ProductFilter& f) { f.gender = "male"; }),
+     filterOf([](ProductFilter& f) { f.gender = "female"; }), false},
+    {"gender absent vs given", ProductFilter{}, filterOf([](ProductFilter& f) { f.gender = "male"; }), false},
+    {"ageRange differs", filterOf([](ProductFilter& f) { f.ageRange = "kids"; }),
+     filterOf([](ProductFilter& f) { f.ageRange = "youth"; }), false},
+    {"designer differs in case", filterOf([](ProductFilter& f) { f.designer = "Ann"; }),
+     filterOf([](ProductFilter& f) { f.designer = "ann"; }), false},
+    {"q differs", filterOf([](ProductFilter& f) { f.q = "dress"; }),
+     filterOf([](ProductFilter& f) { f.q = "dresses"; }), false},
+    {"one style more", filterOf([](ProductFilter& f) { f.styles = {"a"}; }), filterOf([](ProductFilter& f) {
+         f.styles = {"a", "b"};
+     }),
+     false},
+    {"style values split differently", filterOf([](ProductFilter& f) { f.styles = {"ab"}; }),
+     filterOf([](ProductFilter& f) {
+         f.styles = {"a", "b"};
+     }),
+     false},
+    {"a style value with a comma vs two values", filterOf([](ProductFilter& f) { f.styles = {"a,b"}; }),
+     filterOf([](ProductFilter& f) {
+         f.styles = {"a", "b"};
+     }),
+     false},
+    {"no style vs the empty style", ProductFilter{}, filterOf([](ProductFilter& f) { f.styles = {""}; }),
+     false},
+    // Values that spell the key's own separators: a key without length prefixes (or counts)
+    // would be the same for both sides.
+    {"designer|q boundary moved", filterOf([](ProductFilter& f) {
+         f.designer = "ab";
+         f.q = "c";
+     }),
+     filterOf([](ProductFilter& f) {
+         f.designer = "a";
+         f.q = "bc";
+     }),
+     false},
+    {"a value that looks like a length prefix", filterOf([](ProductFilter& f) { f.designer = "1:a"; }),
+     filterOf([](ProductFilter& f) {
+         f.designer = "";
+         f.q = "a";
+     }),
+     false},
+    {"'1:a' in q vs 'a' in designer and q absent", filterOf([](ProductFilter& f) { f.q = "1:a"; }),
+     filterOf([](ProductFilter& f) { f.designer = "a"; }), false},
+    {"'-' vs absent", filterOf([](ProductFilter& f) { f.designer = "-"; }), ProductFilter{}, false},
+    {"'-' in gender vs ageRange absent", filterOf([](ProductFilter& f) { f.gender = "-"; }),
+     filterOf([](ProductFilter& f) { f.ageRange = "-"; }), false},
+    {"style values that spell a count", filterOf([](ProductFilter& f) { f.styles = {"1[1:a"}; }),
+     filterOf([](ProductFilter& f) {
+         f.styles = {"1[", "1:a"};
+     }),
+     false},
+    {"scenario list spills into styles", filterOf([](ProductFilter& f) {
+         f.scenarios = {"a", "b"};
+         f.styles = {};
+     }),
+     filterOf([](ProductFilter& f) {
+         f.scenarios = {"a"};
+         f.styles = {"b"};
+     }),
+     false},
+    {"multibyte values of equal byte length", filterOf([](ProductFilter& f) { f.q = kZhong + "a"; }),
+     filterOf([](ProductFilter& f) { f.q = "a" + kZhong; }), false},
+};
+
+ProductQuery queryOf(const std::function<void(ProductQuery&)>& change) {
+    ProductQuery q;
+    q.filter.gender = "female";
+    change(q);
+    return q;
+}
+
+struct QueryKeyCase {
+    std::string name;
+    ProductQuery a, b;
+    bool same;
+};
+std::ostream& operator<<(std::ostream& os, const QueryKeyCase& c) {
+    return os << c.name << (c.same ? " (same key)" : " (different keys)");
+}
+
+const std::vector<QueryKeyCase> kQueryKeys = {
+    {"defaults", ProductQuery{}, ProductQuery{}, true},
+    {"equal cursors", queryOf([](ProductQuery& q) { q.after = createdCursor(1795325050123, 42); }),
+     queryOf([](ProductQuery& q) { q.after = createdCursor(1795325050123, 42); }), true},
+    {"style values reordered and repeated", queryOf([](ProductQuery& q) {
+         q.filter.styles = {"b", "a", "b"};
+     }),
+     queryOf([](ProductQuery& q) {
+         q.filter.styles = {"a", "b"};
+     }),
+     true},
+    // The name cursor carries no time: two cursors of one position are one page.
+    {"name cursors of one position", queryOf([](ProductQuery& q) {
+         q.sort = ProductSort::NameAsc;
+         q.after = ProductCursor{ProductSort::NameAsc, 1, "x", 2};
+     }),
+     queryOf([](ProductQuery& q) {
+         q.sort = ProductSort::NameAsc;
+         q.after = ProductCursor{ProductSort::NameAsc, 9, "x", 2};
+     }),
+     true},
+
+    {"sort", queryOf([](ProductQuery& q) { q.sort = ProductSort::CreatedDesc; }),
+     queryOf([](ProductQuery& q) { q.sort = ProductSort::NameAsc; }), false},
+    {"limit 21 vs 22", queryOf([](ProductQuery& q) { q.limit = 21; }),
+     queryOf([](ProductQuery& q) { q.limit = 22; }), false},
+    {"limit 2 vs 21", queryOf([](ProductQuery& q) { q.limit = 2; }),
+     queryOf([](ProductQuery& q) { q.limit = 21; }), false},
+    {"limit 1 vs 11 with one cursor", queryOf([](ProductQuery& q) {
+         q.limit = 1;
+         q.after = createdCursor(5, 1);
+     }),
+     queryOf([](ProductQuery& q) {
+         q.limit = 11;
+         q.after = createdCursor(5, 1);
+     }),
+     false},
+    {"cursor absent vs present", ProductQuery{}, queryOf([](ProductQuery& q) {
+         q.filter = {};
+         q.after = createdCursor(1795325050123, 42);
+     }),
+     false},
+    {"cursors at another id", queryOf([](ProductQuery& q) { q.after = createdCursor(1795325050123, 42); }),
+     queryOf([](ProductQuery& q) { q.after = createdCursor(1795325050123, 43); }), false},
+    {"cursors at another time", queryOf([](ProductQuery& q) { q.after = createdCursor(1, 42); }),
+     queryOf([](ProductQuery& q) { q.after = createdCursor(2, 42); }), false},
+    {"name cursors at another name", queryOf([](ProductQuery& q) {
+         q.sort = ProductSort::NameAsc;
+         q.after = nameCursor("a", 2);
+     }),
+     queryOf([](ProductQuery& q) {
+         q.sort = ProductSort::NameAsc;
+         q.after = nameCursor("b", 2);
+     }),
+     false},
+    {"filter differs, the rest equal", queryOf([](ProductQuery& q) { q.filter.designer = "Ann"; }),
+     queryOf([](ProductQuery& q) { q.filter.q = "Ann"; }), false},
+    {"q ending in what looks like the sort part", queryOf([](ProductQuery& q) { q.filter.q = "x|n21"; }),
+     queryOf([](ProductQuery& q) {
+         q.filter.q = "x";
+         q.sort = ProductSort::NameAsc;
+     }),
+     false},
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(product_build_create)
@@ -943,6 +1151,89 @@ BOOST_AUTO_TEST_CASE(facets_json_always_has_the_four_kinds) {
     BOOST_TEST(facetsJson(f) == R"({"gender":{"female":12,"male":0},"ageRange":{},"scenario":{")"
                                 "\xE6\x88\xB7\xE5\xA4\x96"
                                 R"(":5},"style":{"casual":3,"sport":1}})");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(product_cache_keys)
+
+BOOST_DATA_TEST_CASE(filter_keys, bdata::make(kFilterKeys), c) {
+    const std::string a = productFilterKey(c.a), b = productFilterKey(c.b);
+    BOOST_TEST((a == b) == c.same, "'" << escaped(a) << "' vs '" << escaped(b) << "'");
+    // The query key carries the filter key: the same verdict with everything else equal.
+    ProductQuery qa, qb;
+    qa.filter = c.a;
+    qb.filter = c.b;
+    BOOST_TEST((productQueryKey(qa) == productQueryKey(qb)) == c.same);
+}
+
+BOOST_DATA_TEST_CASE(query_keys, bdata::make(kQueryKeys), c) {
+    const std::string a = productQueryKey(c.a), b = productQueryKey(c.b);
+    BOOST_TEST((a == b) == c.same, "'" << escaped(a) << "' vs '" << escaped(b) << "'");
+}
+
+// Every filter over a small alphabet of awkward values (absent, empty, separators of the key
+// itself): two filters share a key exactly when they are the same filter up to the order and
+// repetition of scenario and style values.
+BOOST_AUTO_TEST_CASE(filter_keys_are_one_to_one_over_awkward_values) {
+    const std::vector<std::optional<std::string>> singles = {std::nullopt, "", "a", "1:a", "-", "0["};
+    const std::vector<Strings> lists = {{}, {"a"}, {"1:a"}, {"a", "1:a"}, {""}, {"1[", "a"}};
+    std::map<std::string, std::string> canonicalOfKey;  // key -> the filter it came from
+    std::size_t filters = 0;
+    for (const auto& gender : singles)
+        for (const auto& designer : singles)
+            for (const auto& q : singles)
+                for (const auto& scenarios : lists)
+                    for (const auto& styles : lists) {
+                        ProductFilter f;
+                        f.gender = gender;
+                        f.ageRange = q;  // reuses the alphabet; ageRange and q vary together
+                        f.designer = designer;
+                        f.q = q;
+                        f.scenarios = scenarios;
+                        f.styles = styles;
+                        const std::string key = productFilterKey(f);
+                        std::string canonical;
+                        for (const auto& v : {gender, designer, q})
+                            canonical += v ? "<" + *v + ">" : "<absent>";
+                        for (const auto* list : {&scenarios, &styles}) {
+                            canonical += "[";
+                            for (const auto& v : std::set<std::string>(list->begin(), list->end()))
+                                canonical += "<" + v + ">";
+                            canonical += "]";
+                        }
+                        const auto [at, inserted] = canonicalOfKey.emplace(key, canonical);
+                        BOOST_TEST_REQUIRE(at->second == canonical,
+                                           "one key for two filters: " << escaped(canonical) << " and "
+                                                                       << escaped(at->second));
+                        ++filters;
+
+                        // The same filter with its tag values reversed and repeated: the same key.
+                        ProductFilter shuffled = f;
+                        std::reverse(shuffled.scenarios.begin(), shuffled.scenarios.end());
+                        shuffled.styles.insert(shuffled.styles.end(), styles.rbegin(), styles.rend());
+                        BOOST_TEST_REQUIRE(productFilterKey(shuffled) == key, escaped(canonical));
+                    }
+    BOOST_TEST(canonicalOfKey.size() == filters);
+}
+
+BOOST_AUTO_TEST_CASE(query_keys_tell_limits_and_cursors_apart) {
+    // limit × cursor (absent, or a created cursor at small ids): every combination its own key.
+    std::set<std::string> keys;
+    int queries = 0;
+    for (const auto sort : {ProductSort::CreatedDesc, ProductSort::NameAsc})
+        for (const int limit : {1, 2, 11, 12, 21, 101, 121})
+            for (int cursor = 0; cursor <= 12; ++cursor) {
+                ProductQuery q;
+                q.sort = sort;
+                q.limit = limit;
+                if (cursor > 0)
+                    q.after = sort == ProductSort::NameAsc ? nameCursor(std::to_string(cursor), cursor)
+                                                           : createdCursor(cursor, cursor);
+                keys.insert(productQueryKey(q));
+                ++queries;
+            }
+    BOOST_TEST(keys.size() == static_cast<std::size_t>(queries));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

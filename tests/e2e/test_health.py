@@ -1,5 +1,8 @@
 """Liveness, readiness and metrics end to end (/healthz, /readyz, /metrics at the root)."""
 
+import os
+import secrets
+import subprocess
 import unittest
 
 from stack import StackTestCase, metric_sum, parse_metrics
@@ -63,6 +66,35 @@ class HealthTest(StackTestCase):
                 self.assertGreaterEqual(metric_sum(after, total, **{label: "401"}) -
                                         metric_sum(before, total, **{label: "401"}), 3)
 
+
+    def test_a_database_behind_this_build_stops_start_up_with_the_hint(self):
+        """With db.auto_migrate=false, a schema older than the build is refused at start: the
+        session check needs the newest tables, so every request would fail otherwise."""
+        st = self.stack
+        name = None
+        if st.mysql_url:
+            name = f"e2e_{secrets.token_hex(6)}"
+            st._mariadb(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            host, port, user, password = st._mysql_parts()
+            db = f"mysql://{user}:{password}@{host}:{port}/{name}"
+        else:
+            db = f"sqlite:{os.path.join(st.tmp, 'outdated.db')}"
+        try:
+            config = os.path.join(st.tmp, "outdated.properties")
+            with open(config, "w", encoding="utf-8") as f:
+                f.write(f"db = {db}\ndb.auto_migrate = false\nstorage = file:{os.path.join(st.tmp, 'outdated-objects')}\n")
+            out = subprocess.run(
+                [os.path.join(st.build_dir, "mofang-fcgi"), "--config", config,
+                 "--listen", f"unix:{os.path.join(st.tmp, 'outdated.sock')}"],
+                stdin=subprocess.DEVNULL, capture_output=True, timeout=60, env=st._child_env())
+            stderr = out.stderr.decode("utf-8", "replace")
+            self.assertEqual(out.returncode, 1, stderr)
+            self.assertIn("the database schema is at version 0", stderr)
+            self.assertIn("run mofangctl migrate", stderr)
+            self.assertFalse(os.path.exists(os.path.join(st.tmp, "outdated.sock")))
+        finally:
+            if name:
+                st._mariadb(f"DROP DATABASE IF EXISTS `{name}`")
 
 if __name__ == "__main__":
     unittest.main()
