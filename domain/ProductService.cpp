@@ -23,6 +23,17 @@ void requireFreeSlot(Repositories& r, const MaterialModule& m) {
                        {{"subType", "is already used for this type"}});
 }
 
+// What read() returns, kept in `cache` while `version` is the current one (no version: read).
+template <class Value, class KeyOf, class Read>
+Value keptOrRead(VersionedCache<Value>& cache, std::optional<std::int64_t> version, KeyOf keyOf, Read read) {
+    if (!version) return read();
+    const std::string key = keyOf();
+    if (auto kept = cache.find(*version, key)) return std::move(*kept);
+    Value fresh = read();
+    cache.put(*version, key, fresh);
+    return fresh;
+}
+
 }  // namespace
 
 // A module exists for its users only while its product is live.
@@ -36,26 +47,22 @@ std::vector<Product> ProductService::list(const Principal& who, const ProductQue
                                           std::optional<std::int64_t> catalogueVersion) {
     who.require(perm::kProductRead);
     validateFilter(query.filter);
-    const std::string key = catalogueVersion ? productQueryKey(query) : std::string();
-    if (catalogueVersion)
-        if (auto kept = pages_.find(*catalogueVersion, key)) return std::move(*kept);
-    std::vector<Product> out;
-    store_.read([&](Repositories& r) { out = r.products().list(query); });
-    if (catalogueVersion) pages_.put(*catalogueVersion, key, out);
-    return out;
+    return keptOrRead(pages_, catalogueVersion, [&] { return productQueryKey(query); }, [&] {
+        std::vector<Product> out;
+        store_.read([&](Repositories& r) { out = r.products().list(query); });
+        return out;
+    });
 }
 
 ProductFacets ProductService::facets(const Principal& who, const ProductFilter& filter,
                                      std::optional<std::int64_t> catalogueVersion) {
     who.require(perm::kProductRead);
     validateFilter(filter);
-    const std::string key = catalogueVersion ? productFilterKey(filter) : std::string();
-    if (catalogueVersion)
-        if (auto kept = facets_.find(*catalogueVersion, key)) return std::move(*kept);
-    ProductFacets out;
-    store_.read([&](Repositories& r) { out = r.products().facets(filter); });
-    if (catalogueVersion) facets_.put(*catalogueVersion, key, out);
-    return out;
+    return keptOrRead(facets_, catalogueVersion, [&] { return productFilterKey(filter); }, [&] {
+        ProductFacets out;
+        store_.read([&](Repositories& r) { out = r.products().facets(filter); });
+        return out;
+    });
 }
 
 Product ProductService::get(const Principal& who, ProductId id) {

@@ -216,9 +216,10 @@ void FcgiServer::workerLoop(int) {
             const char* eq = std::strchr(*env, '=');
             if (eq) params.emplace(std::string(static_cast<const char*>(*env), eq), std::string(eq + 1));
         }
-        const bool headOnly = params["REQUEST_METHOD"] == "HEAD";
+        const std::string method = params["REQUEST_METHOD"];
+        const bool headOnly = method == "HEAD";
         const auto length = params.find("CONTENT_LENGTH");
-        const bool bodiless = (headOnly || params["REQUEST_METHOD"] == "GET") &&
+        const bool bodiless = (headOnly || method == "GET") &&
                               (length == params.end() || length->second.empty() || length->second == "0");
         FCGX_Stream* in = request.in;
         Response response =

@@ -35,25 +35,21 @@ class MySqlSessionCheck final {
         if (!stmt_) throw Poco::Data::MySQL::MySQLException("mysql_stmt_init: out of memory", 2008);
         const std::string& sql = findActiveSql();
         if (mysql_stmt_prepare(stmt_, sql.data(), sql.size()) != 0) fail("mysql_stmt_prepare");
-        std::memset(params_.data(), 0, sizeof params_);
         params_[0].buffer_type = MYSQL_TYPE_STRING;
         params_[0].buffer = hash_.data();
         params_[0].length = &hashLength_;
         params_[1].buffer_type = MYSQL_TYPE_LONGLONG;
         params_[1].buffer = &now_;
         if (mysql_stmt_bind_param(stmt_, params_.data()) != 0) fail("mysql_stmt_bind_param");
-        std::memset(results_.data(), 0, sizeof results_);
-        std::size_t text = 0;
         for (std::size_t i = 0; i < kColumns; ++i) {
             MYSQL_BIND& b = results_[i];
             b.length = &lengths_[i];
             b.is_null = &nulls_[i];
-            b.error = &errors_[i];
             if (kTextBytes[i] > 0) {
+                texts_[i].resize(kTextBytes[i]);
                 b.buffer_type = MYSQL_TYPE_STRING;
-                b.buffer = texts_[text].data();
+                b.buffer = texts_[i].data();
                 b.buffer_length = kTextBytes[i];
-                ++text;
             } else {
                 b.buffer_type = MYSQL_TYPE_LONGLONG;
                 b.buffer = &ints_[i];
@@ -104,12 +100,9 @@ class MySqlSessionCheck final {
     static constexpr std::size_t kColumns = 14;
     static constexpr std::array<unsigned long, kColumns> kTextBytes{4 * 64, 0, 0, 0, 4 * 32, 4 * 254, 4 * 255,
                                                                     4 * 16, 4 * 1000, 4 * 16, 0, 0, 0, 0};
-    static constexpr std::size_t kTexts = 7;
 
     std::string textAt(std::size_t column) const {
-        std::size_t text = 0;
-        for (std::size_t i = 0; i < column; ++i) text += kTextBytes[i] > 0 ? 1 : 0;
-        return nulls_[column] ? std::string() : std::string(texts_[text].data(), lengths_[column]);
+        return nulls_[column] ? std::string() : std::string(texts_[column].data(), lengths_[column]);
     }
 
     [[noreturn]] void fail(const char* call) {
@@ -128,15 +121,8 @@ class MySqlSessionCheck final {
     std::array<MYSQL_BIND, kColumns> results_{};
     std::array<unsigned long, kColumns> lengths_{};
     std::array<my_bool, kColumns> nulls_{};
-    std::array<my_bool, kColumns> errors_{};
-    std::array<long long, kColumns> ints_{};
-    std::array<std::vector<char>, kTexts> texts_ = [] {
-        std::array<std::vector<char>, kTexts> t;
-        std::size_t text = 0;
-        for (unsigned long bytes : kTextBytes)
-            if (bytes > 0) t[text++].resize(bytes);
-        return t;
-    }();
+    std::array<long long, kColumns> ints_{};         // the BIGINT columns
+    std::array<std::vector<char>, kColumns> texts_;  // the text columns' buffers
 };
 
 // The same on SQLite, through Poco (SQLite prepares in process; there is no round trip to save).

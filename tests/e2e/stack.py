@@ -48,6 +48,15 @@ def unique(prefix):
     return f"{prefix}_{secrets.token_hex(4)}"
 
 
+def query_string(filters):
+    """{"gender": "male", "scenario": ["a", "b"], ...} → gender=male&scenario=a&scenario=b."""
+    pairs = []
+    for k, v in filters.items():
+        for item in (v if isinstance(v, (list, tuple)) else [v]):
+            pairs.append((k, item))
+    return urllib.parse.urlencode(pairs)
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -231,16 +240,21 @@ class Stack:
         self.fcgi_log = os.path.join(self.tmp, "fcgi.log")
         self.nginx_prefix = os.path.join(self.tmp, "nginx")
         os.makedirs(os.path.join(self.tmp, "objects"))
+        self._launch("stack failed to start", lambda: self._write_config(self._create_database()))
+        return self
+
+    def _launch(self, failure, prepare=lambda: None):
+        """prepare(), then mofang-fcgi and nginx on this stack's paths until they answer; on any
+        failure the logs' tails are printed under `failure` and everything is stopped."""
         try:
-            self._write_config(self._create_database())
+            prepare()
             self._start_fcgi()
             self._start_nginx()
             self._wait_ready()
         except BaseException:
-            self._dump_logs("stack failed to start")
+            self._dump_logs(failure)
             self.stop(quiet=True)
             raise
-        return self
 
     def stop(self, quiet=False):
         """SIGTERM the workers, then both processes, and wait; print the logs' tails when something

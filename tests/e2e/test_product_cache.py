@@ -9,17 +9,9 @@ import sqlite3
 import unittest
 import urllib.parse
 
-from stack import DEFAULT_PASSWORD, Stack, StackTestCase, unique
+from stack import DEFAULT_PASSWORD, Stack, StackTestCase, query_string, unique
 
 API = "/api/v1"
-
-
-def query_string(filters):
-    pairs = []
-    for k, v in filters.items():
-        for item in (v if isinstance(v, (list, tuple)) else [v]):
-            pairs.append((k, item))
-    return urllib.parse.urlencode(pairs)
 
 
 def nonzero(counts):
@@ -81,14 +73,7 @@ def start_second_front_end(first):
     second.nginx_prefix = os.path.join(second.tmp, "nginx")
     second.mysql_url = first.mysql_url
     second.db_name = None  # the first stack's database: dropped by the first stack only
-    try:
-        second._start_fcgi()
-        second._start_nginx()
-        second._wait_ready()
-    except BaseException:
-        second._dump_logs("second front end failed to start")
-        second.stop(quiet=True)
-        raise
+    second._launch("second front end failed to start")
     return second
 
 

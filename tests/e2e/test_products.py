@@ -13,7 +13,7 @@ import threading
 import unittest
 import urllib.parse
 
-from stack import DEFAULT_PASSWORD, RFC3339_MS, StackTestCase, unique
+from stack import DEFAULT_PASSWORD, RFC3339_MS, StackTestCase, query_string, unique
 
 API = "/api/v1"
 PRODUCT_KEYS = {"id", "name", "spuCode", "gender", "ageRange", "scenarios", "styles", "designers", "createdAt",
@@ -35,15 +35,6 @@ def product_body(**overrides):
             "designers": {"threeDDesigner": "张三", "graphicDesigner": "李四"}}
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
-
-
-def query_string(filters):
-    """{"gender": "male", "scenario": ["a", "b"], ...} → gender=male&scenario=a&scenario=b."""
-    pairs = []
-    for k, v in filters.items():
-        for item in (v if isinstance(v, (list, tuple)) else [v]):
-            pairs.append((k, item))
-    return urllib.parse.urlencode(pairs)
 
 
 def model_matches(p, filters):
